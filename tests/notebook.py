@@ -1,0 +1,23 @@
+"""Load the notebook's definitions (its cells tagged "defs") without running its experiments."""
+import json
+import pathlib
+import types
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "CSE447_Assignment6.ipynb"
+
+
+def code_cells(tag, path=NOTEBOOK):
+    """Sources of the code cells carrying `tag`, in notebook order."""
+    nb = json.loads(path.read_text())
+    return ["".join(c["source"]) for c in nb["cells"]
+            if c["cell_type"] == "code" and tag in c.get("metadata", {}).get("tags", [])]
+
+
+def load_definitions(path=NOTEBOOK):
+    """Execute every "defs" cell in one fresh namespace and return it as a module-like object."""
+    module = types.ModuleType("assignment6")
+    module.__dict__["__name__"] = "assignment6"
+    for source in code_cells("defs", path):
+        exec(compile(source, str(path), "exec"), module.__dict__)
+    return module
