@@ -1,0 +1,267 @@
+"""Part 1.2 (knowledge distillation): prompt formats, truncation, label masking, the resumable teacher cache,
+fine-tuning and ROUGE. Models are the random tiny ones (tests/tiny_models.py) unless a test needs SmolLM2's real
+tokenizer and chat template."""
+import json
+import pathlib
+
+import pytest
+import torch
+
+DATA = pathlib.Path(__file__).resolve().parents[1] / "data"
+ARTICLES = (str(DATA / "articles_train.jsonl"), str(DATA / "articles_heldout.jsonl"))
+
+
+@pytest.fixture(scope="module")
+def student(nb, tiny_dir):
+    """The tiny profile's student: a GPT-2-style LM with 256 positions, fp32, and its tokenizer (pad = EOS)."""
+    return nb.make_student(str(tiny_dir / "lm"), device="cpu"), nb.load_tokenizer(str(tiny_dir / "lm"))
+
+
+@pytest.fixture(scope="module")
+def teacher_tokenizer(nb, tiny_dir):
+    """The tiny Qwen2-style teacher's tokenizer: a chat template, EOS <|im_end|>."""
+    return nb.load_tokenizer(str(tiny_dir / "teacher"))
+
+
+def _articles(n, words=30):
+    """n distinct short articles with ids."""
+    return [{"id": f"a{i}", "article": f"Story {i}: " + " ".join(f"word{i}x{j}" for j in range(words + 3 * i))}
+            for i in range(n)]
+
+
+# --- data -------------------------------------------------------------------------------------------------------
+
+def test_load_articles_is_seeded_and_disjoint(nb):
+    """The same seed picks the same articles, another seed others; train and held-out never share an id."""
+    train, heldout = nb.load_articles(ARTICLES, 10, 5, seed=1)
+    again, _ = nb.load_articles(ARTICLES, 10, 5, seed=1)
+    other, _ = nb.load_articles(ARTICLES, 10, 5, seed=2)
+    assert [a["id"] for a in train] == [a["id"] for a in again]
+    assert [a["id"] for a in train] != [a["id"] for a in other]
+    assert len(train) == 10 and len(heldout) == 5
+    assert not {a["id"] for a in train} & {a["id"] for a in heldout}
+    assert set(train[0]) == {"id", "article", "highlights"}
+    with pytest.raises(ValueError, match="only"):
+        nb.load_articles(ARTICLES, 10_000, 5, seed=1)
+
+
+# --- student prompts and truncation ------------------------------------------------------------------------------
+
+def test_long_article_is_truncated_but_keeps_suffix_and_fits_context(nb, student):
+    """A 5,000-word article (far beyond 256 positions): the prompt ends in "\\nTL;DR:", prompt + max_new_tokens fit
+    the context, and the student really generates from it without running out of positions."""
+    model, tokenizer = student
+    context = nb.context_length(model)
+    assert context == 256
+    long_article = " ".join(f"word{i % 97}" for i in range(5000))
+    batch = nb.prepare_articles_for_student_model([long_article, "A short article."], tokenizer, context, 20)
+    assert batch["input_ids"].shape[1] + 20 <= context
+    for row, mask in zip(batch["input_ids"], batch["attention_mask"]):
+        ids = row[mask.bool()].tolist()
+        assert tokenizer.decode(ids).endswith("\nTL;DR:")
+    assert batch["attention_mask"][1, 0] == 0 and batch["attention_mask"][1, -1] == 1      # left padding
+    summary = nb.summarize_with_student_model([long_article], model, tokenizer, max_new_tokens=20, seed=0)
+    assert isinstance(summary[0], str)
+    example = nb.prepare_data_for_distillation([long_article], ["A short summary."], tokenizer, context)[0]
+    assert len(example["input_ids"]) <= context
+    assert tokenizer.decode(example["input_ids"]).endswith("\nTL;DR: A short summary." + tokenizer.eos_token)
+    with pytest.raises(ValueError, match="no room"):
+        nb.prepare_articles_for_student_model([long_article], tokenizer, max_length=20, max_new_tokens=20)
+
+
+def test_student_summaries_exclude_prompt_and_match_unbatched_generation(nb, student):
+    """Near-greedy top-p (p = 1e-6 keeps only the top token) on a left-padded, length-sorted batch gives, for each
+    article, exactly the stripped new text that generate() gives for that article alone: no prompt text, no
+    padding effect, no mix-up of order."""
+    model, tokenizer = student
+    texts = [a["article"] for a in _articles(4)]
+    summaries = nb.summarize_with_student_model(texts, model, tokenizer, max_new_tokens=6, top_p=1e-6, batch_size=3)
+    for text, summary in zip(texts, summaries):
+        ids = torch.tensor([nb.student_prompt_ids(text, tokenizer, 10_000)])
+        out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=6,
+                             pad_token_id=tokenizer.pad_token_id)
+        assert summary == tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=True).strip()
+    again = nb.summarize_with_student_model(texts, model, tokenizer, max_new_tokens=6, seed=3)
+    assert again == nb.summarize_with_student_model(texts, model, tokenizer, max_new_tokens=6, seed=3)
+    with pytest.raises(ValueError, match="top_p"):
+        nb.summarize_with_student_model(texts, model, tokenizer, top_p=0)
+
+
+# --- label masking ----------------------------------------------------------------------------------------------
+
+def test_labels_mask_every_prompt_and_pad_position_only(nb, student):
+    """After collation, labels are -100 on every prompt token and every pad, equal to the input ids on every summary
+    token and on the final EOS (even though this tokenizer's pad id IS its EOS id), and the unmasked tokens decode to
+    " <summary><EOS>"."""
+    _, tokenizer = student
+    assert tokenizer.pad_token_id == tokenizer.eos_token_id
+    articles = ["A long article. " * 40, "Short one.", "A medium length article about a river and a court."]
+    summaries = ["The court fined the firm.", "Short.", "A river was polluted and fish died."]
+    examples = nb.prepare_data_for_distillation(articles, summaries, tokenizer, max_length=256, article_max_tokens=50)
+    batch = nb.collate_for_training(examples, tokenizer.pad_token_id)
+    for row, (article, summary) in enumerate(zip(articles, summaries)):
+        ids, mask, labels = batch["input_ids"][row], batch["attention_mask"][row], batch["labels"][row]
+        n_prompt = len(nb.prepare_articles_for_student_model([article], tokenizer, 256, 0, 50)["input_ids"][0])
+        n_real = int(mask.sum())
+        assert mask[:n_real].all() and not mask[n_real:].any()                          # right padding
+        assert (labels[:n_prompt] == -100).all()                                        # prompt
+        assert (labels[n_real:] == -100).all()                                          # padding
+        assert (labels[n_prompt:n_real] == ids[n_prompt:n_real]).all()                  # summary + EOS
+        assert labels[n_real - 1] == tokenizer.eos_token_id
+        assert tokenizer.decode(labels[labels != -100]) == " " + summary + tokenizer.eos_token
+        assert tokenizer.decode(ids[:n_prompt]).endswith("\nTL;DR:")
+    assert (batch["attention_mask"] == 0).any()                                         # some padding was tested
+
+
+# --- teacher ----------------------------------------------------------------------------------------------------
+
+def test_teacher_prompt_holds_system_instruction_article_suffix_in_order(nb, teacher_tokenizer):
+    """The rendered chat text (tiny Qwen-style template) contains the system prompt, then the instruction, then the
+    article, then the TL;DR request, and ends with the assistant's generation prompt."""
+    article = "The river flooded the town on Monday."
+    prompt = nb.prepare_articles_teacher([article], teacher_tokenizer)[0]
+    parts = [nb.TEACHER_SYSTEM_PROMPT, nb.TEACHER_INSTRUCTION, article, nb.TEACHER_SUFFIX]
+    positions = [prompt.find(part) for part in parts]
+    assert -1 not in positions and positions == sorted(positions), positions
+    assert nb.TEACHER_SYSTEM_PROMPT == "You are a helpful assistant and an expert at summarizing articles."
+    assert nb.TEACHER_SUFFIX == "Start your summary with 'TL;DR:'"
+    assert prompt.endswith("<|im_start|>assistant\n")
+    truncated = nb.prepare_articles_teacher(["word " * 500], teacher_tokenizer, article_max_tokens=20)[0]
+    assert truncated.count("word") < 30 and nb.TEACHER_SUFFIX in truncated
+
+
+def test_teacher_prompt_with_smollm2_template_replaces_its_default_system_prompt(nb):
+    """SmolLM2's real template inserts its own system prompt when none is given; ours must replace it."""
+    tokenizer = nb.load_tokenizer(nb.SMOLLM2)
+    prompt = nb.prepare_articles_teacher(["An article."], tokenizer)[0]
+    assert "SmolLM" not in prompt and prompt.count("<|im_start|>system") == 1
+    assert prompt.index(nb.TEACHER_SYSTEM_PROMPT) < prompt.index("An article.") < prompt.index(nb.TEACHER_SUFFIX)
+
+
+@pytest.mark.parametrize("response, expected", [
+    ("TL;DR: The firm was fined.", ("The firm was fined.", True)),
+    ("Sure! Here it is.\n\n**TL;DR:** The firm was fined.", ("The firm was fined.", True)),
+    ("tl;dr: lower case works too", ("lower case works too", True)),
+    ("  The firm was fined, no marker.  ", ("The firm was fined, no marker.", False)),
+    ("", ("", False)),
+])
+def test_extract_tldr(nb, response, expected):
+    """Text after the first TL;DR: marker; the whole stripped response (flagged) when it is missing."""
+    assert nb.extract_tldr(response) == expected
+
+
+def test_teacher_batching_order_does_not_change_summaries(nb, tiny_dir, teacher_tokenizer):
+    """Greedy teacher summaries are the same length-sorted, unsorted, and one article at a time, and come back in
+    the articles' order; stats count padding (none when each batch holds one article)."""
+    model = nb.load_causal_lm(str(tiny_dir / "teacher"), device="cpu", dtype=torch.float32)
+    texts = [a["article"] for a in _articles(5)]
+    stats_one, stats_sorted = {}, {}
+    one_by_one = nb.summarize_with_teacher_model(texts, model, teacher_tokenizer, 6, 1, stats=stats_one)
+    sorted_ = nb.summarize_with_teacher_model(texts, model, teacher_tokenizer, 6, 3, stats=stats_sorted)
+    unsorted = nb.summarize_with_teacher_model(texts, model, teacher_tokenizer, 6, 3, sort_by_length=False)
+    assert sorted_ == unsorted == one_by_one
+    assert stats_one["padded_positions"] <= stats_sorted["padded_positions"]
+    assert stats_one["new_tokens"] > 0 and stats_one["positions"] > 0
+    assert nb.summarize_with_teacher_model([], model, teacher_tokenizer) == []
+
+
+# --- the resumable teacher cache --------------------------------------------------------------------------------
+
+def _cache_ids(path):
+    with open(path) as f:
+        return [json.loads(line)["id"] for line in f]
+
+
+def test_synthetic_data_resumes_after_interruption(nb, tiny_dir, teacher_tokenizer, tmp_path, monkeypatch):
+    """Generation dies in its 3rd batch (an injected exception). The cache then holds the two finished batches;
+    a rerun generates only the missing articles, and the cache ends with every article exactly once, the rows of
+    the first run unchanged. A torn last line (death mid-write) is dropped and regenerated."""
+    model = nb.load_causal_lm(str(tiny_dir / "teacher"), device="cpu", dtype=torch.float32)
+    articles = _articles(10)
+    cache = tmp_path / "drive" / "teacher_cache.jsonl"                      # its folder does not exist yet
+    real_generate, calls = model.generate, []
+
+    def failing_generate(*args, **kwargs):
+        calls.append(kwargs["input_ids"].shape[0])
+        if len(calls) == 3:
+            raise RuntimeError("injected: runtime disconnected")
+        return real_generate(*args, **kwargs)
+
+    model.generate = failing_generate
+    with pytest.raises(RuntimeError, match="injected"):
+        nb.generate_synthetic_data_for_distillation(articles, model, teacher_tokenizer, str(cache), 4, batch_size=3)
+    first_ids = _cache_ids(cache)
+    assert len(first_ids) == 6 and len(set(first_ids)) == 6
+    first_rows = nb.read_teacher_cache(str(cache))
+
+    model.generate = real_generate
+    generated = []
+    real_summarize = nb.summarize_with_teacher_model
+
+    def spy(texts, *args, **kwargs):
+        generated.extend(texts)
+        return real_summarize(texts, *args, **kwargs)
+
+    monkeypatch.setattr(nb, "summarize_with_teacher_model", spy)
+    rows = nb.generate_synthetic_data_for_distillation(articles, model, teacher_tokenizer, str(cache), 4, batch_size=3)
+    by_text = {a["article"]: a["id"] for a in articles}
+    assert sorted(by_text[t] for t in generated) == sorted(set(a["id"] for a in articles) - set(first_ids))
+    final_ids = _cache_ids(cache)
+    assert sorted(final_ids) == sorted(a["id"] for a in articles)                    # each exactly once
+    assert [r["id"] for r in rows] == [a["id"] for a in articles]
+    final_rows = nb.read_teacher_cache(str(cache))
+    assert all(final_rows[i] == first_rows[i] for i in first_ids)                     # not regenerated
+
+    generated.clear()
+    nb.generate_synthetic_data_for_distillation(articles, model, teacher_tokenizer, str(cache), 4, batch_size=3)
+    assert generated == [] and _cache_ids(cache) == final_ids                         # complete: nothing to do
+
+    with open(cache, "a") as f:                                                       # die mid-write
+        f.write('{"id": "a11", "summ')
+    more = articles + _articles(12)[10:]
+    nb.generate_synthetic_data_for_distillation(more, model, teacher_tokenizer, str(cache), 4, batch_size=3)
+    assert sorted(_cache_ids(cache)) == sorted(a["id"] for a in more)
+
+
+# --- fine-tuning and ROUGE --------------------------------------------------------------------------------------
+
+def test_fine_tuning_lowers_the_training_loss(nb, tiny_dir):
+    """Four epochs on six examples lower the mean loss per summary token on those examples by over 10 %
+    (a random 512-token model starts near ln 512 = 6.2); the model comes back in eval mode and the Trainer logs."""
+    model = nb.make_student(str(tiny_dir / "lm"), device="cpu")
+    tokenizer = nb.load_tokenizer(str(tiny_dir / "lm"))
+    texts = [a["article"] for a in _articles(6)]
+    examples = nb.prepare_data_for_distillation(texts, [f"Story {i} is about words." for i in range(6)],
+                                                tokenizer, 256, article_max_tokens=40)
+    before = nb.summary_loss(model, examples, tokenizer.pad_token_id)
+    log = []
+    tuned = nb.fine_tune_student_model(model, tokenizer, examples, epochs=4, batch_size=3, learning_rate=3e-3,
+                                       seed=0, log_history=log)
+    after = nb.summary_loss(tuned, examples, tokenizer.pad_token_id)
+    assert after < 0.9 * before, (before, after)
+    assert not tuned.training and any("loss" in entry for entry in log)
+
+
+def test_keep_every_kth_layer_copies_the_kept_layers(nb, smollm2):
+    """SmolLM2 has 30 layers; keeping every 3rd gives 10, whose weights are the teacher's layers 0, 3, ..., 27,
+    with the embeddings and final norm unchanged; the teacher is untouched and k=1 is refused."""
+    teacher, _ = smollm2
+    student = nb.keep_every_kth_layer(teacher, 3)
+    assert student.config.num_hidden_layers == 10 and teacher.config.num_hidden_layers == 30
+    assert len(student.model.layers) == 10
+    for j, i in enumerate(range(0, 30, 3)):
+        assert torch.equal(student.model.layers[j].mlp.up_proj.weight, teacher.model.layers[i].mlp.up_proj.weight)
+    assert torch.equal(student.model.embed_tokens.weight, teacher.model.embed_tokens.weight)
+    assert torch.equal(student.model.norm.weight, teacher.model.norm.weight)
+    assert sum(p.numel() for p in student.parameters()) < sum(p.numel() for p in teacher.parameters())
+    with pytest.raises(ValueError, match="k must be"):
+        nb.keep_every_kth_layer(teacher, 1)
+
+
+def test_rouge_scores_bounds(nb):
+    """Identical texts score 1 on every ROUGE; texts with no word in common score 0; an empty prediction scores 0."""
+    same = nb.rouge_scores(["the court fined the firm"], ["the court fined the firm"])
+    assert same == {"rouge1": 1.0, "rouge2": 1.0, "rougeL": 1.0}
+    assert nb.rouge_scores(["cats", ""], ["dogs bark", "dogs bark"]) == {"rouge1": 0.0, "rouge2": 0.0, "rougeL": 0.0}
+    with pytest.raises(ValueError):
+        nb.rouge_scores(["a"], [])

@@ -1,0 +1,56 @@
+"""End to end: the whole notebook, top to bottom, with the tiny profile; and the committed notebook's hygiene."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from notebook import NOTEBOOK, ROOT
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tiny_dir, tmp_path_factory):
+    """Execute the notebook with papermill (PROFILE=tiny, sweeps on); return the results folder."""
+    out = tmp_path_factory.mktemp("run")
+    cmd = [sys.executable, "-m", "papermill", str(NOTEBOOK), str(out / "executed.ipynb"), "-k", "python3",
+           "-p", "PROFILE", "tiny", "-p", "TINY_DIR", str(tiny_dir), "-p", "RESULTS_DIR", str(out / "results"),
+           "-p", "RUN_SWEEPS", "True", "-p", "TEACHER_CACHE", str(out / "teacher_cache.jsonl"),
+           "--cwd", str(ROOT), "--no-progress-bar"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-5000:]
+    return out / "results" / "tiny"
+
+
+def test_committed_notebook_has_no_outputs_and_one_parameters_cell():
+    nb = json.loads(NOTEBOOK.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
+    tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1 and 'PROFILE = "colab"' in "".join(tagged[0]["source"])
+
+
+def test_only_the_parameters_cell_names_a_profile():
+    nb = json.loads(NOTEBOOK.read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and "parameters" not in cell["metadata"].get("tags", []):
+            source = "".join(cell["source"])
+            assert '"offline"' not in source and '"tiny"' not in source and '"colab"' not in source, source[:200]
+
+
+def test_tiny_run_writes_the_decoding_results(tiny_run):
+    report = json.loads((tiny_run / "decoding.json").read_text())
+    text = json.dumps(report)
+    for method in ("greedy", "sample", "temperature", "topk", "topp"):
+        assert method in text
+    generations = [json.loads(line) for line in (tiny_run / "generations.jsonl").read_text().splitlines()]
+    assert len(generations) == 5 * 3 * 2                      # methods x n_prompts x n_per_prompt (tiny)
+
+
+def test_tiny_run_writes_the_sweeps_and_the_plot(tiny_run):
+    assert json.loads((tiny_run / "sweeps.json").read_text())
+    assert (tiny_run / "tradeoff.png").stat().st_size > 1000
+
+
+def test_tiny_run_writes_the_distillation_results(tiny_run):
+    report = json.loads((tiny_run / "distillation.json").read_text())
+    assert "rouge" in json.dumps(report).lower()
