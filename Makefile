@@ -21,4 +21,8 @@ run: setup
 	$(PY) -m papermill CSE447_Assignment6.ipynb out/CSE447_Assignment6.$(PROFILE).ipynb \
 		-k python3 -p PROFILE $(PROFILE) -p RUN_SWEEPS True --log-output --no-progress-bar
 
-.PHONY: setup test run
+writeup:
+	python3 scripts/make_writeup.py $(if $(WRITEUP_PROFILE),--profile $(WRITEUP_PROFILE))
+	latexmk -pdf -interaction=nonstopmode -halt-on-error writeup.tex
+
+.PHONY: setup test run writeup

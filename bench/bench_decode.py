@@ -7,6 +7,7 @@ the batch stopped (rows that ended early count their padding too, in both implem
     python bench/bench_decode.py [--max-len 50] [--repeats 2]
 """
 import argparse
+import functools
 import json
 import pathlib
 import time
@@ -14,6 +15,8 @@ import time
 import torch
 
 from common import load_definitions, machine
+
+print = functools.partial(print, flush=True)  # noqa: A001  (progress shows while it runs)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 

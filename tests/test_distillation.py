@@ -242,20 +242,43 @@ def test_fine_tuning_lowers_the_training_loss(nb, tiny_dir):
     assert not tuned.training and any("loss" in entry for entry in log)
 
 
-def test_keep_every_kth_layer_copies_the_kept_layers(nb, smollm2):
-    """SmolLM2 has 30 layers; keeping every 3rd gives 10, whose weights are the teacher's layers 0, 3, ..., 27,
-    with the embeddings and final norm unchanged; the teacher is untouched and k=1 is refused."""
+def test_drop_decoder_layers_copies_the_kept_layers(nb, smollm2):
+    """The offline student: SmolLM2 (30 layers, Llama naming) without layers 4, 9, 14, 19, 24 has 25 layers whose
+    weights are the teacher's remaining ones in order, with embeddings and final norm unchanged; the teacher is
+    untouched; dropping no layer, all layers or a missing one is refused."""
     teacher, _ = smollm2
-    student = nb.keep_every_kth_layer(teacher, 3)
-    assert student.config.num_hidden_layers == 10 and teacher.config.num_hidden_layers == 30
-    assert len(student.model.layers) == 10
-    for j, i in enumerate(range(0, 30, 3)):
+    drop = (4, 9, 14, 19, 24)
+    student = nb.drop_decoder_layers(teacher, drop)
+    kept = [i for i in range(30) if i not in drop]
+    assert student.config.num_hidden_layers == len(student.model.layers) == 25
+    assert teacher.config.num_hidden_layers == len(teacher.model.layers) == 30
+    for j, i in enumerate(kept):
         assert torch.equal(student.model.layers[j].mlp.up_proj.weight, teacher.model.layers[i].mlp.up_proj.weight)
+        assert torch.equal(student.model.layers[j].self_attn.q_proj.weight,
+                           teacher.model.layers[i].self_attn.q_proj.weight)
     assert torch.equal(student.model.embed_tokens.weight, teacher.model.embed_tokens.weight)
     assert torch.equal(student.model.norm.weight, teacher.model.norm.weight)
     assert sum(p.numel() for p in student.parameters()) < sum(p.numel() for p in teacher.parameters())
-    with pytest.raises(ValueError, match="k must be"):
-        nb.keep_every_kth_layer(teacher, 1)
+    for bad in ((), range(30), (30,)):
+        with pytest.raises(ValueError, match="drop must"):
+            nb.drop_decoder_layers(teacher, bad)
+
+
+def test_drop_decoder_layers_on_gpt2_and_qwen2_naming(nb, tiny_dir, teacher_tokenizer):
+    """GPT-2 ("transformer.h.N") and Qwen2 ("model.layers.N", per-layer attention types) students keep the right
+    layer and still generate."""
+    lm = nb.load_causal_lm(str(tiny_dir / "lm"), device="cpu", dtype=torch.float32)
+    small = nb.drop_decoder_layers(lm, [0])
+    assert len(small.transformer.h) == 1
+    assert torch.equal(small.transformer.h[0].mlp.c_fc.weight, lm.transformer.h[1].mlp.c_fc.weight)
+    qwen = nb.load_causal_lm(str(tiny_dir / "teacher"), device="cpu", dtype=torch.float32)
+    small_qwen = nb.drop_decoder_layers(qwen, [1])
+    assert len(small_qwen.model.layers) == 1
+    assert torch.equal(small_qwen.model.layers[0].mlp.up_proj.weight, qwen.model.layers[0].mlp.up_proj.weight)
+    ids = torch.tensor([[1, 2, 3]])
+    for model in (small, small_qwen):
+        assert model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=3, do_sample=False,
+                              pad_token_id=0).shape == (1, 6)
 
 
 def test_rouge_scores_bounds(nb):

