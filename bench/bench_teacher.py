@@ -5,7 +5,7 @@ over the committed training articles, and prints generated tokens per second and
 that were padding (left padding of the prompts plus the slots after a sequence's EOS while others in its batch
 still run).
 
-    python bench/bench_teacher.py [--n-articles 30] [--batch-size 10] [--max-new-tokens 48] [--threads N]
+    python bench/bench_teacher.py [--n-articles 30] [--batch-size 10] [--max-new-tokens 48] [--threads N] [--bf16]
 """
 import argparse
 import json
@@ -30,6 +30,7 @@ def main():
     parser.add_argument("--article-max-tokens", type=int, default=None,
                         help="cap on article tokens (default: none, so prompt lengths vary as the articles do)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--bf16", action="store_true", help="teacher in bf16 (the offline profile's cpu_bf16)")
     parser.add_argument("--data", default=str(ROOT / "data" / "articles_train.jsonl"))
     args = parser.parse_args()
     if args.threads:
@@ -39,10 +40,11 @@ def main():
     with open(args.data) as f:
         articles = [json.loads(line)["article"] for line in f if line.strip()][:args.n_articles]
     tokenizer = nb.load_tokenizer(nb.SMOLLM2)
-    model = nb.load_causal_lm(nb.SMOLLM2, device="cpu", dtype=torch.float32)
+    dtype = torch.bfloat16 if args.bf16 else torch.float32
+    model = nb.load_causal_lm(nb.SMOLLM2, device="cpu", dtype=dtype)
     lengths = [len(ids) for ids in tokenizer(nb.prepare_articles_teacher(articles, tokenizer, args.article_max_tokens),
                                              add_special_tokens=False)["input_ids"]]
-    print(f"SmolLM2-135M-Instruct, fp32, CPU ({platform.processor() or platform.machine()}, "
+    print(f"SmolLM2-135M-Instruct, {str(dtype).replace('torch.', '')}, CPU ({platform.processor() or platform.machine()}, "
           f"{torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f}); {len(articles)} articles, "
           f"prompts {min(lengths)}-{max(lengths)} tokens, greedy, max_new_tokens={args.max_new_tokens}")
     nb.summarize_with_teacher_model(articles[:2], model, tokenizer, 4, 2)                  # warm-up

@@ -225,9 +225,11 @@ def test_synthetic_data_resumes_after_interruption(nb, tiny_dir, teacher_tokeniz
 
 # --- fine-tuning and ROUGE --------------------------------------------------------------------------------------
 
-def test_fine_tuning_lowers_the_training_loss(nb, tiny_dir):
+@pytest.mark.parametrize("cpu_bf16", [False, True])
+def test_fine_tuning_lowers_the_training_loss(nb, tiny_dir, cpu_bf16):
     """Four epochs on six examples lower the mean loss per summary token on those examples by over 10 %
-    (a random 512-token model starts near ln 512 = 6.2); the model comes back in eval mode and the Trainer logs."""
+    (a random 512-token model starts near ln 512 = 6.2), in fp32 and with bf16 autocast; the model comes back in
+    eval mode, in fp32, and the Trainer logs."""
     model = nb.make_student(str(tiny_dir / "lm"), device="cpu")
     tokenizer = nb.load_tokenizer(str(tiny_dir / "lm"))
     texts = [a["article"] for a in _articles(6)]
@@ -236,10 +238,24 @@ def test_fine_tuning_lowers_the_training_loss(nb, tiny_dir):
     before = nb.summary_loss(model, examples, tokenizer.pad_token_id)
     log = []
     tuned = nb.fine_tune_student_model(model, tokenizer, examples, epochs=4, batch_size=3, learning_rate=3e-3,
-                                       seed=0, log_history=log)
+                                       seed=0, cpu_bf16=cpu_bf16, log_history=log)
     after = nb.summary_loss(tuned, examples, tokenizer.pad_token_id)
     assert after < 0.9 * before, (before, after)
     assert not tuned.training and any("loss" in entry for entry in log)
+    assert next(tuned.parameters()).dtype == torch.float32
+
+
+@pytest.mark.parametrize("summary, expected", [
+    ("The firm was fined. It will appeal the", "The firm was fined."),
+    ("The firm was fined. It will appeal.", "The firm was fined. It will appeal."),
+    ('He said "we will appeal."', 'He said "we will appeal."'),
+    ("Fined! Appeal? Maybe not\nthe", "Fined! Appeal?"),
+    ("no full sentence at all", "no full sentence at all"),
+    ("", ""),
+])
+def test_trim_unfinished_sentence(nb, summary, expected):
+    """A teacher summary cut by max_new_tokens loses its unfinished last sentence; a finished one is kept whole."""
+    assert nb.trim_unfinished_sentence(summary) == expected
 
 
 def test_drop_decoder_layers_copies_the_kept_layers(nb, smollm2):
