@@ -259,14 +259,14 @@ def test_trim_unfinished_sentence(nb, summary, expected):
 
 
 def test_drop_decoder_layers_copies_the_kept_layers(nb, smollm2):
-    """The offline student: SmolLM2 (30 layers, Llama naming) without layers 4, 9, 14, 19, 24 has 25 layers whose
+    """The offline student: SmolLM2 (30 layers, Llama naming) without layers 3, 6, ..., 27 has 21 layers whose
     weights are the teacher's remaining ones in order, with embeddings and final norm unchanged; the teacher is
     untouched; dropping no layer, all layers or a missing one is refused."""
     teacher, _ = smollm2
-    drop = (4, 9, 14, 19, 24)
+    drop = tuple(range(3, 30, 3))
     student = nb.drop_decoder_layers(teacher, drop)
     kept = [i for i in range(30) if i not in drop]
-    assert student.config.num_hidden_layers == len(student.model.layers) == 25
+    assert student.config.num_hidden_layers == len(student.model.layers) == 21
     assert teacher.config.num_hidden_layers == len(teacher.model.layers) == 30
     for j, i in enumerate(kept):
         assert torch.equal(student.model.layers[j].mlp.up_proj.weight, teacher.model.layers[i].mlp.up_proj.weight)
