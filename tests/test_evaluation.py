@@ -88,3 +88,18 @@ def test_run_sweeps_shows_the_equivalences(nb, tiny, tmp_path):
         fig = nb.plot_tradeoff(metrics, tmp_path / name)
         plt.close(fig)
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_equivalence_check_skips_a_metric_whose_noise_is_undefined(nb):
+    """When one vanilla-sampling run has no trigram (distinct-3 undefined), the seed noise of distinct-3 is
+    undefined: "within noise" is judged on the other metrics instead of failing."""
+    row = dict(perplexity=10.0, fluency=None, distinct_1=0.5, distinct_2=0.6, distinct_3=0.7)
+    runs = {"sample": row, "temperature t=1.0": dict(row, perplexity=10.1), "topk k=V": dict(row, perplexity=50.0),
+            "topp p=1.0": row}
+    gens = [{"run": name, "continuation": "a b"} for name in ("greedy", "topk k=1", "topp p=0.0")]
+    noise = {"metrics": {"sample": dict(row, perplexity=10.2, distinct_3=None)}}
+    eq = nb.check_equivalences({"metrics": runs, "generations": gens}, noise)
+    assert "distinct_3" not in eq["vanilla_sampling"]["seed_noise"]
+    assert eq["vanilla_sampling"]["temperature t=1.0"]["within_noise"] is True
+    assert eq["vanilla_sampling"]["topk k=V"]["within_noise"] is False
+    assert eq["greedy"]["topk k=1"]["all_identical"] is True
