@@ -613,14 +613,13 @@ def kd_fragments(fr, folder, claims):
     fr.value("KDMissing", kd, src, ["teacher_missing_tldr"], "d")
     fr.derived("KDNResponses", kd["n_train_articles"] + kd["n_eval_articles"], "d", src=src, op="sum",
                paths=[["n_train_articles"], ["n_eval_articles"]])
-    keep = kd.get("student_keep_every")
-    if keep is None:
+    dropped = kd.get("student_drop_layers")
+    if not dropped:
         fr.add("KDStudentInit", "the pretrained student, whole", None)
     else:
-        fr.add("KDStudentInit", "a copy of the teacher that keeps one decoder layer in " +
-               fr.value("KDKeepEvery", kd, src, ["student_keep_every"], "d") +
-               " (layers $0, k, 2k, \\ldots$ for $k=\\KDKeepEvery$) with all of the teacher's embeddings, "
-               "the layer-dropping initialisation of DistilBERT", None)
+        fr.add("KDStudentInit", "a copy of the teacher with some of its decoder layers removed (spread through "
+               "the depth, never the first or the last; the exact indices are in distillation.json) and all of the "
+               "teacher's embeddings, the layer-dropping initialisation of DistilBERT", None)
     macro = {}
     for who in KD_WHO:
         for rouge in ROUGE:
