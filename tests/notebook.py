@@ -15,6 +15,14 @@ def code_cells(tag, path=NOTEBOOK):
             if c["cell_type"] == "code" and tag in c.get("metadata", {}).get("tags", [])]
 
 
+def profiles_table(path=NOTEBOOK):
+    """The PROFILES dict of the cell tagged "profiles", evaluated on its own (the rest of that cell is not run)."""
+    import ast
+    tree = ast.parse(code_cells("profiles", path)[0])
+    table = next(node for node in tree.body if isinstance(node, ast.Assign) and node.targets[0].id == "PROFILES")
+    return eval(compile(ast.Expression(table.value), str(path), "eval"), {})
+
+
 def load_definitions(path=NOTEBOOK):
     """Execute every "defs" cell in one fresh namespace and return it as a module-like object."""
     module = types.ModuleType("assignment6")

@@ -6,6 +6,7 @@ import pathlib
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 DATA = pathlib.Path(__file__).resolve().parents[1] / "data"
 ARTICLES = (str(DATA / "articles_train.jsonl"), str(DATA / "articles_heldout.jsonl"))
@@ -98,7 +99,7 @@ def test_labels_mask_every_prompt_and_pad_position_only(nb, student):
     articles = ["A long article. " * 40, "Short one.", "A medium length article about a river and a court."]
     summaries = ["The court fined the firm.", "Short.", "A river was polluted and fish died."]
     examples = nb.prepare_data_for_distillation(articles, summaries, tokenizer, max_length=256, article_max_tokens=50)
-    batch = nb.collate_for_training(examples, tokenizer.pad_token_id)
+    batch = nb.training_collator(tokenizer)(examples)
     for row, (article, summary) in enumerate(zip(articles, summaries)):
         ids, mask, labels = batch["input_ids"][row], batch["attention_mask"][row], batch["labels"][row]
         n_prompt = len(nb.prepare_articles_for_student_model([article], tokenizer, 256, 0, 50)["input_ids"][0])
@@ -225,6 +226,22 @@ def test_synthetic_data_resumes_after_interruption(nb, tiny_dir, teacher_tokeniz
 
 # --- fine-tuning and ROUGE --------------------------------------------------------------------------------------
 
+@torch.no_grad()
+def summary_loss(nb, model, examples, tokenizer, batch_size=8):
+    """Mean cross-entropy per labelled token (summary + EOS) of `model` on `examples`, batched by the notebook's
+    training collator; the model is left in eval mode."""
+    model.eval()
+    collate = nb.training_collator(tokenizer)
+    total, count = 0.0, 0
+    for start in range(0, len(examples), batch_size):
+        batch = collate(examples[start:start + batch_size])
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits.float()
+        labels = batch["labels"][:, 1:]                                     # token t is predicted at position t-1
+        total += F.cross_entropy(logits[:, :-1].transpose(1, 2), labels, ignore_index=-100, reduction="sum").item()
+        count += int((labels != -100).sum())
+    return total / count
+
+
 @pytest.mark.parametrize("cpu_bf16", [False, True])
 def test_fine_tuning_lowers_the_training_loss(nb, tiny_dir, cpu_bf16):
     """Four epochs on six examples lower the mean loss per summary token on those examples by over 10 %
@@ -235,11 +252,11 @@ def test_fine_tuning_lowers_the_training_loss(nb, tiny_dir, cpu_bf16):
     texts = [a["article"] for a in _articles(6)]
     examples = nb.prepare_data_for_distillation(texts, [f"Story {i} is about words." for i in range(6)],
                                                 tokenizer, 256, article_max_tokens=40)
-    before = nb.summary_loss(model, examples, tokenizer.pad_token_id)
+    before = summary_loss(nb, model, examples, tokenizer)
     log = []
     tuned = nb.fine_tune_student_model(model, tokenizer, examples, epochs=4, batch_size=3, learning_rate=3e-3,
                                        seed=0, cpu_bf16=cpu_bf16, log_history=log)
-    after = nb.summary_loss(tuned, examples, tokenizer.pad_token_id)
+    after = summary_loss(nb, tuned, examples, tokenizer)
     assert after < 0.9 * before, (before, after)
     assert not tuned.training and any("loss" in entry for entry in log)
     assert next(tuned.parameters()).dtype == torch.float32

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from notebook import code_cells
+from notebook import profiles_table
 
 # ---------------------------------------------------------------- a toy LM with closed-form probabilities
 
@@ -289,19 +289,19 @@ def test_fluency_rejects_bad_arguments_and_handles_no_texts(nb, cola):
     for bad in (2, -1, None, True, 0.0):
         with pytest.raises(ValueError, match="acceptable_class"):
             nb.compute_fluency(["a"], model, tokenizer, acceptable_class=bad)
-    with pytest.raises(TypeError):                                 # the index must always be stated
-        nb.compute_fluency(["a"], model, tokenizer)
+    # The assignment-style call uses class 0, "acceptable" for cointegrated/roberta-large-cola-krishna2020.
+    texts = ["a b c", "the cat"]
+    assert nb.compute_fluency(texts, model, tokenizer) == nb.compute_fluency(texts, model, tokenizer, acceptable_class=0)
+    assert nb.compute_fluency(texts, model, tokenizer) != nb.compute_fluency(texts, model, tokenizer, acceptable_class=1)
     with pytest.raises(ValueError, match="batch_size"):
         nb.compute_fluency(["a"], model, tokenizer, batch_size=0, acceptable_class=0)
     assert nb.compute_fluency([], model, tokenizer, acceptable_class=0) is None
 
 
 def test_profiles_keep_the_acceptable_class_beside_the_classifier():
-    """In the parameters cell, cointegrated/roberta-large-cola-krishna2020 has acceptable = class 0 (GUIDE);
+    """In the profiles table, cointegrated/roberta-large-cola-krishna2020 has acceptable = class 0 (GUIDE);
     a profile without a classifier has no index either."""
-    namespace = {}
-    exec(code_cells("parameters")[0], namespace)
-    for name, profile in namespace["PROFILES"].items():
+    for name, profile in profiles_table().items():
         if profile["cola"] == "cointegrated/roberta-large-cola-krishna2020":
             assert profile["cola_acceptable_class"] == 0, name
         if profile["cola"] is None:

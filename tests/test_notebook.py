@@ -29,10 +29,11 @@ def test_committed_notebook_has_no_outputs_and_one_parameters_cell():
     assert len(tagged) == 1 and 'PROFILE = "colab"' in "".join(tagged[0]["source"])
 
 
-def test_only_the_parameters_cell_names_a_profile():
+def test_only_the_parameters_and_profiles_cells_name_a_profile():
     nb = json.loads(NOTEBOOK.read_text())
     for cell in nb["cells"]:
-        if cell["cell_type"] == "code" and "parameters" not in cell["metadata"].get("tags", []):
+        tags = cell["metadata"].get("tags", [])
+        if cell["cell_type"] == "code" and "parameters" not in tags and "profiles" not in tags:
             source = "".join(cell["source"])
             assert '"offline"' not in source and '"tiny"' not in source and '"colab"' not in source, source[:200]
 
