@@ -1,5 +1,5 @@
 # make test     set up .venv and run the test suite (CPU, no Hub): what CI runs
-# make run      set up .venv and execute the whole notebook headless with the offline profile
+# make run      set up .venv and execute the whole notebook headless with the offline profile (sweeps and controls on)
 # make writeup  rebuild the write-up fragments from results/ and build writeup.pdf
 PY := .venv/bin/python
 PROFILE ?= offline
@@ -19,7 +19,7 @@ test: setup
 run: setup
 	mkdir -p out
 	$(PY) -m papermill CSE447_Assignment6.ipynb out/CSE447_Assignment6.$(PROFILE).ipynb \
-		-k python3 -p PROFILE $(PROFILE) -p RUN_SWEEPS True --log-output --no-progress-bar
+		-k python3 -p PROFILE $(PROFILE) -p RUN_SWEEPS True -p RUN_CONTROLS True --log-output --no-progress-bar
 
 writeup:
 	python3 scripts/make_writeup.py $(if $(WRITEUP_PROFILE),--profile $(WRITEUP_PROFILE))

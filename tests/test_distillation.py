@@ -321,3 +321,36 @@ def test_rouge_scores_bounds(nb):
     assert nb.rouge_scores(["cats", ""], ["dogs bark", "dogs bark"]) == {"rouge1": 0.0, "rouge2": 0.0, "rougeL": 0.0}
     with pytest.raises(ValueError):
         nb.rouge_scores(["a"], [])
+
+
+def test_summary_rows_give_means_intervals_lengths_and_paired_differences(nb):
+    """Each row's ROUGE is the mean of rouge_per_article; its interval contains the mean; the difference of a row
+    with itself is [0, 0]; a summariser that copies the references beats one that writes unrelated words on every
+    resample; mean lengths are in words."""
+    references = [f"The council of town {i} approved a budget of {i} million dollars." for i in range(8)]
+    good = list(references)
+    bad = [f"Dogs bark at night number {i}." for i in range(8)]
+    result = nb.summary_rows({"good": good, "bad": bad, "good again": good}, references, n_resamples=300, seed=0)
+    for name, texts in (("good", good), ("bad", bad)):
+        row = result["rows"][name]
+        assert row["rouge"] == pytest.approx(nb.rouge_scores(texts, references))
+        for kind, (low, high) in row["interval"].items():
+            assert low - 1e-12 <= row["rouge"][kind] <= high + 1e-12
+        assert row["mean_words"] == sum(len(t.split()) for t in texts) / 8
+    assert result["rows"]["good"]["rouge"]["rougeL"] == pytest.approx(1.0)
+    assert result["difference"]["good - good again"]["rougeL"] == [0.0, 0.0]
+    assert result["difference"]["good - bad"]["rougeL"][0] > 0.5
+    assert result["reference_mean_words"] == 12 and result["n_articles"] == 8
+
+
+def test_generation_cost_times_exactly_the_new_tokens_and_leaves_the_model_alone(nb, tiny_dir):
+    """generation_cost generates exactly new_tokens per prompt even past EOS, reports seconds per article and
+    tokens per second consistently, and does not change the model's dtype."""
+    model = nb.load_causal_lm(str(tiny_dir / "lm"), device="cpu", dtype=torch.float32)
+    tokenizer = nb.load_tokenizer(str(tiny_dir / "lm"))
+    prompts = tokenizer(["A short one.", "A somewhat longer prompt than the first."])["input_ids"]
+    cost = nb.generation_cost(model, prompts, batch_size=2, new_tokens=5, pad_token_id=tokenizer.pad_token_id,
+                              dtype=torch.bfloat16)
+    assert cost["n_articles"] == 2 and cost["new_tokens"] == 5 and cost["dtype"] == "torch.bfloat16"
+    assert cost["tokens_per_second"] == pytest.approx(2 * 5 / (2 * cost["seconds_per_article"]))
+    assert next(model.parameters()).dtype == torch.float32

@@ -69,7 +69,8 @@ def test_sweep_runs_cover_the_grids(nb):
 
 def test_run_sweeps_shows_the_equivalences(nb, tiny, tmp_path):
     """On the tiny LM, k = 1 and p = 0 reproduce greedy's 6 continuations exactly; p = 1 is vanilla sampling
-    itself (difference 0, within noise); the plot is written whether or not fluency was measured."""
+    itself (its difference from the seeds' mean is the seed run's own, within noise); vanilla sampling ran from
+    1 + NOISE_SEEDS seeds; the plot is written whether or not fluency was measured, with the human reference."""
     lm, tokenizer, cola_model, cola_tokenizer = tiny
     sweeps = nb.run_sweeps(PROMPTS, lm, tokenizer, cola_model, cola_tokenizer, 0, n_per_prompt=2, max_len=5,
                            seed=0, batch_size=100, progress=False)
@@ -78,28 +79,60 @@ def test_run_sweeps_shows_the_equivalences(nb, tiny, tmp_path):
     assert greedy["topk k=1"] == {"identical": 6, "of": 6, "all_identical": True}
     assert greedy["topp p=0.0"] == {"identical": 6, "of": 6, "all_identical": True}
     vanilla = sweeps["equivalences"]["vanilla_sampling"]
-    assert set(vanilla) >= {"seed_noise", "temperature t=1.0", "topk k=V", "topp p=1.0"}
-    assert all(d == 0 for d in vanilla["topp p=1.0"]["difference"].values())
+    assert set(vanilla) >= {"seed_values", "seed_sd", "temperature t=1.0", "topk k=V", "topp p=1.0"}
+    assert len(sweeps["vanilla_seeds"]) == 1 + nb.NOISE_SEEDS
+    assert sweeps["metrics"]["topp p=1.0"] == sweeps["metrics"]["sample"]
+    for metric, difference in vanilla["topp p=1.0"]["difference"].items():
+        assert difference == pytest.approx(sweeps["metrics"]["sample"][metric] - vanilla["seed_mean"][metric])
     assert vanilla["topp p=1.0"]["within_noise"]
     json.dumps(sweeps)
     import matplotlib.pyplot as plt
     for metrics, name in ((sweeps["metrics"], "with_fluency.png"),
                           ({k: {**v, "fluency": None} for k, v in sweeps["metrics"].items()}, "no_fluency.png")):
-        fig = nb.plot_tradeoff(metrics, tmp_path / name)
+        fig = nb.plot_tradeoff(metrics, tmp_path / name, reference=sweeps["metrics"]["greedy"])
         plt.close(fig)
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_equivalence_check_skips_a_metric_whose_noise_is_undefined(nb):
-    """When one vanilla-sampling run has no trigram (distinct-3 undefined), the seed noise of distinct-3 is
-    undefined: "within noise" is judged on the other metrics instead of failing."""
+    """When one vanilla-sampling seed has no trigram (distinct-3 undefined), the seed noise of distinct-3 is
+    undefined: "within noise" is judged on the other metrics, against NOISE_FACTOR standard deviations of the seeds."""
     row = dict(perplexity=10.0, fluency=None, distinct_1=0.5, distinct_2=0.6, distinct_3=0.7)
-    runs = {"sample": row, "temperature t=1.0": dict(row, perplexity=10.1), "topk k=V": dict(row, perplexity=50.0),
+    seeds = [row, dict(row, perplexity=10.2, distinct_3=None), dict(row, perplexity=9.8), dict(row, perplexity=10.0)]
+    runs = {"sample": row, "temperature t=1.0": dict(row, perplexity=10.3), "topk k=V": dict(row, perplexity=50.0),
             "topp p=1.0": row}
     gens = [{"run": name, "continuation": "a b"} for name in ("greedy", "topk k=1", "topp p=0.0")]
-    noise = {"metrics": {"sample": dict(row, perplexity=10.2, distinct_3=None)}}
-    eq = nb.check_equivalences({"metrics": runs, "generations": gens}, noise)
-    assert "distinct_3" not in eq["vanilla_sampling"]["seed_noise"]
-    assert eq["vanilla_sampling"]["temperature t=1.0"]["within_noise"] is True
-    assert eq["vanilla_sampling"]["topk k=V"]["within_noise"] is False
+    eq = nb.check_equivalences({"metrics": runs, "generations": gens}, seeds)
+    vanilla = eq["vanilla_sampling"]
+    assert "distinct_3" not in vanilla["seed_sd"] and "fluency" not in vanilla["seed_sd"]
+    assert vanilla["seed_sd"]["perplexity"] == pytest.approx(0.16329931, rel=1e-6)      # sd of 10, 10.2, 9.8, 10
+    assert vanilla["temperature t=1.0"]["within_noise"] is True                          # 0.3 <= 3 x 0.163
+    assert vanilla["topk k=V"]["within_noise"] is False
     assert eq["greedy"]["topk k=1"]["all_identical"] is True
+
+
+def test_bootstrap_decoding_intervals_are_paired_and_do_not_invent_repeats(nb):
+    """Two runs with the same continuations differ by exactly [0, 0]; a run whose every perplexity is 5 has the
+    interval [5, 5]. Two prompts whose continuations are both "x y": pooled distinct-1 is 2/4 = 0.5; a resample
+    that draws one prompt twice counts its copies as separate groups (distinct-1 = 1.0), so the interval is
+    [0.5, 1.0] and not [0.5, 0.5] or lower."""
+    gens = [{"run": run, "prompt": prompt, "continuation": "x y", "perplexity": 5.0}
+            for run in ("a", "b") for prompt in ("p1", "p2") for _ in range(2)]
+    result = nb.bootstrap_decoding(gens, n_resamples=400, seed=0)
+    assert result["interval"]["a"]["perplexity"] == [5.0, 5.0]
+    assert result["difference"]["a - b"] == {"perplexity": [0.0, 0.0], "distinct_1": [0.0, 0.0],
+                                             "distinct_2": [0.0, 0.0], "distinct_3": [None, None]}   # no trigram
+    assert result["interval"]["a"]["distinct_1"] == [0.25, 0.5]                          # 2 texts per prompt
+    gens = [g for g in gens if g["run"] == "a"][::2]                                       # one text per prompt
+    assert nb.bootstrap_decoding(gens, n_resamples=400, seed=0)["interval"]["a"]["distinct_1"] == [0.5, 1.0]
+
+
+def test_bootstrap_decoding_orders_runs_that_differ(nb):
+    """With ten prompts, a run whose perplexities are all 2 and one whose are all 20 have a difference interval far
+    from 0; a perplexity of None (empty continuation) is left out of the mean."""
+    gens = [{"run": run, "prompt": f"p{i}", "continuation": f"w{i} v{i}", "perplexity": ppl}
+            for run, ppl in (("low", 2.0), ("high", 20.0)) for i in range(10)]
+    gens.append({"run": "low", "prompt": "p0", "continuation": "", "perplexity": None})
+    result = nb.bootstrap_decoding(gens, n_resamples=200, seed=1)
+    assert result["difference"]["low - high"]["perplexity"] == [-18.0, -18.0]
+    assert result["interval"]["low"]["perplexity"] == [2.0, 2.0]

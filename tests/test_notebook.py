@@ -14,7 +14,7 @@ def tiny_run(tiny_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     cmd = [sys.executable, "-m", "papermill", str(NOTEBOOK), str(out / "executed.ipynb"), "-k", "python3",
            "-p", "PROFILE", "tiny", "-p", "TINY_DIR", str(tiny_dir), "-p", "RESULTS_DIR", str(out / "results"),
-           "-p", "RUN_SWEEPS", "True", "-p", "TEACHER_CACHE", str(out / "teacher_cache.jsonl"),
+           "-p", "RUN_SWEEPS", "True", "-p", "RUN_CONTROLS", "True", "-p", "TEACHER_CACHE", str(out / "teacher_cache.jsonl"),
            "--cwd", str(ROOT), "--no-progress-bar"]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-5000:]
@@ -54,4 +54,7 @@ def test_tiny_run_writes_the_sweeps_and_the_plot(tiny_run):
 
 def test_tiny_run_writes_the_distillation_results(tiny_run):
     report = json.loads((tiny_run / "distillation.json").read_text())
-    assert "rouge" in json.dumps(report).lower()
+    assert set(report["rows"]) == {"student_init", "student_distilled", "student_gold", "teacher"}   # tiny: no drop
+    assert set(report["cost"]) == {"teacher", "student"} and report["controls"] is True
+    for row in report["rows"].values():
+        assert set(row["rouge"]) == {"rouge1", "rouge2", "rougeL"} and row["mean_words"] >= 0
