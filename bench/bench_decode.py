@@ -10,11 +10,10 @@ import argparse
 import functools
 import json
 import pathlib
-import time
 
 import torch
 
-from common import load_definitions, machine
+from common import load_definitions, machine, timed
 
 print = functools.partial(print, flush=True)  # noqa: A001  (progress shows while it runs)
 
@@ -37,12 +36,6 @@ def no_cache_loop(nb, model, input_ids, attention_mask, max_len, method, eos, pa
         input_ids = torch.cat([input_ids, next_tokens[:, None]], dim=-1)
         attention_mask = torch.cat([attention_mask, attention_mask.new_ones(len(attention_mask), 1)], dim=-1)
     return torch.stack(new, dim=-1)
-
-
-def timed(fn):
-    start = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - start
 
 
 def main():

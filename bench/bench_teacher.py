@@ -11,15 +11,13 @@ import argparse
 import json
 import os
 import pathlib
-import platform
-import sys
 import time
 
 import torch
 
+from common import load_definitions, machine
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-from notebook import load_definitions  # noqa: E402
 
 
 def main():
@@ -44,8 +42,8 @@ def main():
     model = nb.load_causal_lm(nb.SMOLLM2, device="cpu", dtype=dtype)
     lengths = [len(ids) for ids in tokenizer(nb.prepare_articles_teacher(articles, tokenizer, args.article_max_tokens),
                                              add_special_tokens=False)["input_ids"]]
-    print(f"SmolLM2-135M-Instruct, {str(dtype).replace('torch.', '')}, CPU ({platform.processor() or platform.machine()}, "
-          f"{torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f}); {len(articles)} articles, "
+    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}")
+    print(f"SmolLM2-135M-Instruct, {str(dtype).replace('torch.', '')}, CPU; {len(articles)} articles, "
           f"prompts {min(lengths)}-{max(lengths)} tokens, greedy, max_new_tokens={args.max_new_tokens}")
     nb.summarize_with_teacher_model(articles[:2], model, tokenizer, 4, 2)                  # warm-up
 

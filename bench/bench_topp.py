@@ -8,15 +8,9 @@ order per row), p = 0.7. Also checks exactness: over many draws, every token our
 import torch
 from transformers import TopPLogitsWarper
 
-from common import best_of, load_definitions, machine
+from common import best_of, load_definitions, machine, zipf_logits
 
 BATCH, VOCAB, P, REPEATS = 100, 50257, 0.7, 10
-
-
-def zipf_logits(batch, vocab, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    ranks = torch.stack([torch.randperm(vocab, generator=g) for _ in range(batch)]).float() + 1
-    return -1.1 * ranks.log()
 
 
 def hf_topp(logits, warper):
@@ -26,7 +20,7 @@ def hf_topp(logits, warper):
 
 def main():
     nb = load_definitions()
-    logits = zipf_logits(BATCH, VOCAB)
+    logits = zipf_logits(VOCAB, batch=BATCH)
     warper = TopPLogitsWarper(P)
     in_hf_nucleus = torch.isfinite(warper(None, logits.clone()))
     for _ in range(20):

@@ -4,23 +4,26 @@ Distribution tests draw N samples in one call (a batch of N identical rows) and 
 distribution with the exact one, computed independently here in float64, by total variation (TV).
 With V = 40 categories and N = 40,000 draws, E[TV] <= 0.5 * sqrt(2 V / (pi N)) ~= 0.013, so the bound
 TV < 0.03 passes a correct sampler with margin, while every wrong variant tested below is off by > 0.06.
+
+The logits are made on the CPU; the sampled batches (`draws`, `random_batch`) go to A6_TEST_DEVICE (default "cpu";
+bench/gpu_check.py sets "cuda" to run these tests on a GPU in fp16/bf16 too).
 """
 import math
+import os
+import pathlib
+import sys
 
 import numpy as np
 import pytest
 import torch
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bench"))
+from common import zipf_logits  # noqa: E402  (logit = -1.1 * log(rank), ranks in a random order)
+
+DEVICE = torch.device(os.environ.get("A6_TEST_DEVICE", "cpu"))
 N_DRAWS = 40_000
 TV_BOUND = 0.03
 V = 40
-
-
-def zipf_logits(vocab=V, seed=0):
-    """(vocab,) float32 logits shaped like an LM's: logit = -1.1 * log(rank), ranks in a random order."""
-    g = torch.Generator().manual_seed(seed)
-    ranks = torch.randperm(vocab, generator=g).double() + 1
-    return (-1.1 * ranks.log()).float()
 
 
 def empirical(tokens, vocab):
@@ -61,20 +64,20 @@ def tv(a, b):
 
 def draws(fn, logits, *args, seed=0):
     torch.manual_seed(seed)
-    batch = logits.unsqueeze(0).expand(N_DRAWS, -1).contiguous()
+    batch = logits.unsqueeze(0).expand(N_DRAWS, -1).contiguous().to(DEVICE)
     return fn(batch, *args)
 
 
 # --- exact distributions -------------------------------------------------------------------------------
 
 def test_sample_matches_softmax(nb):
-    logits = zipf_logits()
+    logits = zipf_logits(V)
     assert tv(empirical(draws(nb.sample, logits), V), exact_softmax(logits)) < TV_BOUND
 
 
 @pytest.mark.parametrize("t", [0.3, 0.8, 1.0, 2.5])
 def test_temperature_matches_scaled_softmax(nb, t):
-    logits = zipf_logits(seed=1)
+    logits = zipf_logits(V, seed=1)
     emp = empirical(draws(nb.temperature, logits, t), V)
     assert tv(emp, exact_softmax(logits, t)) < TV_BOUND
     if t != 1.0:   # the bound separates t from an untempered sampler
@@ -83,7 +86,7 @@ def test_temperature_matches_scaled_softmax(nb, t):
 
 @pytest.mark.parametrize("k", [1, 2, 5, 20, V])
 def test_topk_matches_renormalised_top_k(nb, k):
-    logits = zipf_logits(seed=2)
+    logits = zipf_logits(V, seed=2)
     emp = empirical(draws(nb.topk, logits, k), V)
     assert tv(emp, exact_topk(logits, k)) < TV_BOUND
     assert (emp[exact_topk(logits, k) == 0] == 0).all(), "drew a token outside the top k"
@@ -91,7 +94,7 @@ def test_topk_matches_renormalised_top_k(nb, k):
 
 @pytest.mark.parametrize("p", [0.0, 0.2, 0.5, 0.7, 0.9, 0.99, 1.0])
 def test_topp_matches_exact_nucleus(nb, p):
-    logits = zipf_logits(seed=3)
+    logits = zipf_logits(V, seed=3)
     exact = exact_topp(logits, p)
     emp = empirical(draws(nb.topp, logits, p), V)
     assert tv(emp, exact) < TV_BOUND
@@ -138,17 +141,17 @@ def test_topp_on_rows_with_different_nucleus_sizes(nb):
 @pytest.mark.parametrize("method,args", [("sample", ()), ("temperature", (1.7,)), ("topk", (V,)),
                                           ("topp", (0.999,)), ("topp", (1.0,))])
 def test_minus_inf_logits_are_never_drawn(nb, method, args):
-    logits = zipf_logits(seed=4)
+    logits = zipf_logits(V, seed=4)
     banned = torch.tensor([0, 5, 17, 39])
     logits[banned] = -math.inf
     tokens = draws(getattr(nb, method), logits, *args)
-    assert not torch.isin(tokens, banned).any()
+    assert not torch.isin(tokens, banned.to(tokens.device)).any()
 
 
 # --- equivalences ---------------------------------------------------------------------------------------
 
 def random_batch(batch=64, vocab=1000, seed=0):
-    return torch.randn(batch, vocab, generator=torch.Generator().manual_seed(seed)) * 3
+    return (torch.randn(batch, vocab, generator=torch.Generator().manual_seed(seed)) * 3).to(DEVICE)
 
 
 def test_greedy_is_argmax(nb):
@@ -179,7 +182,7 @@ def test_topp_1_is_vanilla_sampling_draw_for_draw(nb):
 @pytest.mark.parametrize("method,args", [("temperature", (1.0,)), ("topk", (V,)), ("topk", (10 * V,)),
                                           ("topp", (1.0,))])
 def test_vanilla_equivalents_match_softmax(nb, method, args):
-    logits = zipf_logits(seed=6)
+    logits = zipf_logits(V, seed=6)
     assert tv(empirical(draws(getattr(nb, method), logits, *args), V), exact_softmax(logits)) < TV_BOUND
 
 
@@ -193,7 +196,7 @@ def test_vanilla_equivalents_match_softmax(nb, method, args):
     ("topp", (0.7,), lambda z: exact_topp(z, 0.7)),
 ])
 def test_half_precision_inputs(nb, dtype, method, args, exact):
-    logits = zipf_logits(seed=7).to(dtype)
+    logits = zipf_logits(V, seed=7).to(dtype)
     tokens = draws(getattr(nb, method), logits, *args)
     assert tokens.dtype == torch.long
     assert tv(empirical(tokens, V), exact(logits.float())) < TV_BOUND

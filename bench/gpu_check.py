@@ -1,0 +1,391 @@
+"""GPU check of the colab configuration on random-weight models of the real shapes (no Hub, no downloads).
+
+    python bench/gpu_check.py            # with CUDA: full sizes (a few minutes on an H200; budget 8)
+    python bench/gpu_check.py --toy      # tiny sizes on the CPU (tests/test_gpu_check.py); the default without CUDA
+
+Needs only torch, transformers, accelerate (the Trainer) and pytest, and this repository (the notebook's "defs"
+cells, tests/test_decoding.py). Checks, each timed:
+  1. sampler tests: pytest tests/test_decoding.py with A6_TEST_DEVICE set to the device (their fp16/bf16 cases too);
+  2. greedy: generate_ids (the loop inside decode) against model.generate greedy on a GPT-2-shaped model, token
+     for token in fp32 (must match) and in fp16 (agreement reported), and both timed in fp16 at batch 100;
+  3. topp() against Hugging Face's TopPLogitsWarper + softmax + multinomial on (100, 50257) logits;
+  4. one fine-tuning configuration: the notebook's fine_tune_student_model (Trainer, fp16 autocast on CUDA, AdamW)
+     for 2 steps on GPT-2 size, batch 8 x 833 tokens: seconds per step and peak GPU memory;
+  5. teacher generation: Qwen2.5-1.5B-shaped model in fp16, batch 16, 750-token prompts, 128 new tokens, greedy:
+     seconds and peak GPU memory;
+  6. the fp16 guard (HOOK): a model whose fp16 logits overflow, through the notebook's guarded_teacher_generate;
+     skipped, saying so, while the notebook has no such function.
+Writes the results as JSON (results/gpu/gpu_check.json; --toy: results/gpu/toy/gpu_check.json) and prints a
+Markdown table. Figures from an H200 are H200 figures, not T4 ones.
+"""
+import argparse
+import gc
+import json
+import math
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import time
+
+import torch
+from transformers import GPT2Config, GPT2LMHeadModel, Qwen2Config, Qwen2ForCausalLM, TopPLogitsWarper
+
+from common import load_definitions, machine, machine_info, timed, zipf_logits
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+# GPT-2 small and Qwen2.5-1.5B(-Instruct) as their config.json files give them; the colab profile's sizes.
+FULL = dict(
+    gpt2=dict(vocab_size=50257, n_positions=1024, n_embd=768, n_layer=12, n_head=12),
+    qwen=dict(vocab_size=151936, hidden_size=1536, intermediate_size=8960, num_hidden_layers=28,
+              num_attention_heads=12, num_key_value_heads=2, max_position_embeddings=32768, rope_theta=1e6,
+              rms_norm_eps=1e-6, tie_word_embeddings=True),
+    decode_batch=100, decode_prompt_len=(20, 40), decode_new_tokens=100,
+    topp_batch=100, topp_p=0.7, repeats=10,
+    train_batch=8, train_len=833, train_summary_len=100,
+    teacher_batch=16, teacher_prompt_len=(700, 750), teacher_new_tokens=128,
+    pytest_select=None,
+)
+TOY = dict(
+    gpt2=dict(vocab_size=1000, n_positions=128, n_embd=64, n_layer=2, n_head=2),
+    qwen=dict(vocab_size=1000, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+              num_key_value_heads=2, max_position_embeddings=256, tie_word_embeddings=True),
+    decode_batch=6, decode_prompt_len=(4, 8), decode_new_tokens=6,
+    topp_batch=6, topp_p=0.7, repeats=2,
+    train_batch=2, train_len=40, train_summary_len=10,
+    teacher_batch=2, teacher_prompt_len=(10, 16), teacher_new_tokens=4,
+    pytest_select="half_precision",        # 8 of the sampler tests: enough to show the pytest step works
+)
+
+
+def free_memory():
+    """Drop unreferenced tensors and, with CUDA, return cached blocks and reset the peak-memory counter."""
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+
+
+def peak_gib(device):
+    """Peak GPU memory allocated since the last free_memory(), in GiB; None on the CPU."""
+    return round(torch.cuda.max_memory_allocated() / 2**30, 2) if device.type == "cuda" else None
+
+
+def random_model(kind, sizes, device, dtype):
+    """A randomly initialised GPT-2 ("gpt2") or Qwen2 ("qwen") causal LM of the given shape, built directly on
+    `device` (no 6 GB CPU detour for Qwen2.5-1.5B), in `dtype`, eval mode. EOS is the last vocabulary id."""
+    if kind not in ("gpt2", "qwen"):
+        raise ValueError(f"kind must be 'gpt2' or 'qwen', got {kind!r}")
+    eos = sizes[kind]["vocab_size"] - 1
+    with torch.device(device):
+        if kind == "gpt2":
+            model = GPT2LMHeadModel(GPT2Config(**sizes["gpt2"], bos_token_id=eos, eos_token_id=eos))
+        else:
+            model = Qwen2ForCausalLM(Qwen2Config(**sizes["qwen"], bos_token_id=eos, eos_token_id=eos,
+                                                 pad_token_id=eos))
+    return model.to(dtype).eval()
+
+
+def left_padded_batch(batch, length_range, vocab, pad, device, seed=0):
+    """Random prompts of lengths drawn from `length_range` (inclusive), left-padded with `pad`.
+
+    Returns:
+        (input_ids, attention_mask): (batch, max length) LongTensors on `device`; token ids avoid `pad`.
+    """
+    g = torch.Generator().manual_seed(seed)
+    low, high = length_range
+    lengths = torch.randint(low, high + 1, (batch,), generator=g)
+    width = int(lengths.max())
+    input_ids = torch.full((batch, width), pad, dtype=torch.long)
+    attention_mask = torch.zeros((batch, width), dtype=torch.long)
+    for row, n in enumerate(lengths.tolist()):
+        input_ids[row, width - n:] = torch.randint(0, pad, (n,), generator=g)
+        attention_mask[row, width - n:] = 1
+    return input_ids.to(device), attention_mask.to(device)
+
+
+# --- 1. sampler tests on the device ------------------------------------------------------------------------
+
+def check_sampler_tests(device, sizes):
+    """Run tests/test_decoding.py with its sampled batches on `device`; the pass/fail counts from pytest."""
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(ROOT / "tests" / "test_decoding.py")]
+    if sizes["pytest_select"]:
+        cmd += ["-k", sizes["pytest_select"]]
+    env = {**os.environ, "A6_TEST_DEVICE": str(device)}
+    began = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - began
+    summary = (proc.stdout.strip().splitlines() or [""])[-1]
+    counts = {word: int(n) for n, word in re.findall(r"(\d+) (passed|failed|errors?|skipped)", summary)}
+    return {"ok": proc.returncode == 0, "seconds": round(seconds, 1), "counts": counts, "summary": summary,
+            "output_tail": None if proc.returncode == 0 else (proc.stdout + proc.stderr)[-3000:]}
+
+
+# --- 2. greedy decode loop against model.generate ----------------------------------------------------------
+
+def hf_greedy(model, input_ids, attention_mask, new_tokens, eos):
+    """model.generate's plain greedy continuation: (B, n) new tokens, settings explicit."""
+    out = model.generate(input_ids=input_ids, attention_mask=attention_mask, do_sample=False, num_beams=1,
+                         max_new_tokens=new_tokens, pad_token_id=eos, eos_token_id=eos, repetition_penalty=1.0)
+    return out[:, input_ids.shape[1]:]
+
+
+def rows_identical(a, b):
+    """Rows of two (B, n_a), (B, n_b) token tensors equal over their common length."""
+    n = min(a.shape[1], b.shape[1])
+    return int((a[:, :n] == b[:, :n]).all(dim=1).sum())
+
+
+def check_greedy(nb, device, sizes):
+    """generate_ids greedy == model.generate greedy on a random GPT-2-shaped model: in fp32 every row must match;
+    in fp16 (what Colab runs) agreement is reported (near-ties of a random model may flip). Both timed in each."""
+    result = {"batch": sizes["decode_batch"], "new_tokens": sizes["decode_new_tokens"]}
+    eos = sizes["gpt2"]["vocab_size"] - 1
+    ids, mask = left_padded_batch(sizes["decode_batch"], sizes["decode_prompt_len"], eos, eos, device)
+    for dtype in (torch.float32, torch.float16):
+        name = str(dtype).replace("torch.", "")
+        torch.manual_seed(0)
+        model = random_model("gpt2", sizes, device, dtype)
+        ours_fn = lambda: nb.generate_ids(model, ids, mask, sizes["decode_new_tokens"], "greedy", eos, eos)  # noqa: E731
+        hf_fn = lambda: hf_greedy(model, ids, mask, sizes["decode_new_tokens"], eos)  # noqa: E731
+        ours_fn(), hf_fn()                                                         # warm-up (kernels, allocator)
+        ours, ours_s = timed(ours_fn)
+        hf, hf_s = timed(hf_fn)
+        result[name] = {"rows_identical": rows_identical(ours, hf), "ours_seconds": round(ours_s, 3),
+                        "hf_seconds": round(hf_s, 3), "ours_tokens_per_s": round(ours.numel() / ours_s),
+                        "hf_tokens_per_s": round(hf.numel() / hf_s)}
+        del model
+        free_memory()
+    result["ok"] = result["float32"]["rows_identical"] == sizes["decode_batch"]
+    return result
+
+
+# --- 3. topp against Hugging Face's warper -----------------------------------------------------------------
+
+def hf_topp(logits, warper):
+    """Hugging Face's top-p: TopPLogitsWarper, softmax, one multinomial draw per row."""
+    return torch.multinomial(torch.softmax(warper(None, logits), dim=-1), 1).squeeze(-1)
+
+
+def check_topp(nb, device, sizes, dtype):
+    """Time topp() and HF's top-p on (B, V) Zipf-like logits in `dtype`; every token drawn by ours must lie in
+    HF's nucleus (20 draws per row), computed from the same logits in fp32 (in fp16 HF's own cumulative sum rounds,
+    which would move the boundary; ours works in fp32/fp64 whatever the input dtype)."""
+    vocab, p = sizes["gpt2"]["vocab_size"], sizes["topp_p"]
+    logits = zipf_logits(vocab, batch=sizes["topp_batch"]).to(device=device, dtype=dtype)
+    warper = TopPLogitsWarper(p)
+    in_nucleus = torch.isfinite(warper(None, logits.float()))
+    outside = sum(int((~in_nucleus.gather(-1, nb.topp(logits, p).unsqueeze(-1))).sum()) for _ in range(20))
+    ours = min(timed(lambda: nb.topp(logits, p))[1] for _ in range(sizes["repeats"]))
+    hf = min(timed(lambda: hf_topp(logits.clone(), warper))[1] for _ in range(sizes["repeats"]))
+    return {"ok": outside == 0, "logits": list(logits.shape), "dtype": str(dtype).replace("torch.", ""), "p": p,
+            "draws_outside_hf_nucleus": outside, "ours_ms": round(ours * 1e3, 3), "hf_ms": round(hf * 1e3, 3),
+            "speedup": round(hf / ours, 2)}
+
+
+# --- 4. one fine-tuning configuration ------------------------------------------------------------------------
+
+class PadOnly:
+    """Stands in for the student's tokenizer where fine_tune_student_model needs only pad_token_id."""
+
+    def __init__(self, pad_token_id):
+        self.pad_token_id = pad_token_id
+
+
+def random_training_examples(n, length, summary_len, vocab, seed=0):
+    """n examples shaped like prepare_data_for_distillation's: `length` tokens, labels -100 except the last
+    `summary_len` (the summary and its EOS). Lists of ints, as the Trainer receives them."""
+    g = torch.Generator().manual_seed(seed)
+    examples = []
+    for _ in range(n):
+        ids = torch.randint(0, vocab - 1, (length,), generator=g).tolist()
+        examples.append({"input_ids": ids, "attention_mask": [1] * length,
+                         "labels": [-100] * (length - summary_len) + ids[length - summary_len:]})
+    return examples
+
+
+def check_training(nb, device, sizes):
+    """The notebook's fine_tune_student_model (Trainer; fp16 autocast and GradScaler on CUDA; AdamW) for 2 steps
+    of batch train_batch x train_len tokens on a GPT-2-shaped fp32 model: seconds per step and peak memory."""
+    free_memory()
+    torch.manual_seed(0)
+    model = random_model("gpt2", sizes, device, torch.float32).train()
+    free_memory()                                         # the peak counts from the fp32 weights on
+    vocab = sizes["gpt2"]["vocab_size"]
+    examples = random_training_examples(2 * sizes["train_batch"], sizes["train_len"], sizes["train_summary_len"], vocab)
+    log = []
+    _, seconds = timed(lambda: nb.fine_tune_student_model(model, PadOnly(vocab - 1), examples, epochs=1,
+                                                          batch_size=sizes["train_batch"], learning_rate=5e-5,
+                                                          log_history=log))
+    runtime = next((entry["train_runtime"] for entry in log if "train_runtime" in entry), seconds)
+    losses = [entry["loss"] for entry in log if "loss" in entry]
+    result = {"ok": bool(losses) and all(math.isfinite(loss) for loss in losses),
+              "batch": sizes["train_batch"], "tokens_per_example": sizes["train_len"], "steps": 2,
+              "seconds_per_step": round(runtime / 2, 3), "seconds_with_setup": round(seconds, 2),  # first step warms up
+              "losses": losses, "peak_gib": peak_gib(device), "fp16_autocast": device.type == "cuda"}
+    del model
+    free_memory()
+    return result
+
+
+# --- 5. teacher generation ------------------------------------------------------------------------------------
+
+def check_teacher(device, sizes):
+    """Greedy generation with a Qwen2.5-1.5B-shaped model in fp16 (as Colab loads the teacher on a T4):
+    teacher_batch left-padded prompts, exactly teacher_new_tokens new tokens; seconds (after a 2-token warm-up)
+    and peak memory."""
+    free_memory()
+    dtype = torch.float16
+    torch.manual_seed(0)
+    model = random_model("qwen", sizes, device, dtype)
+    free_memory()                                         # built in fp32, then halved: count from the fp16 weights
+    eos = sizes["qwen"]["vocab_size"] - 1
+    n_new = sizes["teacher_new_tokens"]
+    ids, mask = left_padded_batch(sizes["teacher_batch"], sizes["teacher_prompt_len"], eos, eos, device, seed=1)
+    settings = dict(do_sample=False, num_beams=1, pad_token_id=eos, eos_token_id=eos, use_cache=True)
+    with torch.no_grad():
+        prompt_logits = model(input_ids=ids, attention_mask=mask).logits[:, -1]
+        model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=2, **settings)       # warm-up
+        out, seconds = timed(lambda: model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=n_new,
+                                                    min_new_tokens=n_new, **settings))
+    n_params = sum(p.numel() for p in model.parameters())
+    result = {"ok": out.shape[1] - ids.shape[1] == n_new and bool(torch.isfinite(prompt_logits).all()),
+              "dtype": str(dtype).replace("torch.", ""), "parameters_millions": round(n_params / 1e6, 1),
+              "batch": sizes["teacher_batch"], "prompt_tokens": ids.shape[1], "new_tokens": n_new,
+              "seconds": round(seconds, 2), "tokens_per_s": round(sizes["teacher_batch"] * n_new / seconds),
+              "peak_gib": peak_gib(device)}
+    del model
+    free_memory()
+    return result
+
+
+# --- 6. the fp16 guard (hook) ----------------------------------------------------------------------------------
+
+def overflowing_model(sizes, device, dtype, scale=1e4):
+    """A small Qwen2 (the toy shape) whose RMSNorm weights are multiplied by `scale`: the MLP's intermediate
+    activations then exceed fp16's range (65504), so its fp16 logits are non-finite while fp32 ones are finite
+    (the way Qwen2-family models fail in fp16, made certain). fp16 matmuls run on the CPU too."""
+    torch.manual_seed(0)
+    model = random_model("qwen", TOY, device, torch.float32)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name.endswith("layernorm.weight"):
+                param.mul_(scale)
+    return model.to(dtype)
+
+
+def check_fp16_guard(nb, device, sizes):
+    """HOOK for the notebook's fp16 guard (issue 9, "The teacher in fp16").
+
+    Always checks the precondition: the overflowing model's fp16 logits are non-finite, its fp32 logits finite.
+    Then, if the notebook defines guarded_teacher_generate, calls it with the fp16 model and expects it to notice
+    and switch. Assumed contract (edit this call if the notebook's function differs):
+        guarded_teacher_generate(model, input_ids, attention_mask, max_new_tokens, pad_token_id, eos_token_id,
+                                 reload) -> (output_ids, model)
+    where reload(dtype) returns the teacher in `dtype` (bf16 where the GPU supports it, else fp32); output_ids are
+    (B, L + n) like model.generate's, and the model returned is the one it finished with.
+    """
+    eos = TOY["qwen"]["vocab_size"] - 1
+    ids, mask = left_padded_batch(2, (6, 10), eos, eos, device, seed=2)
+    with torch.no_grad():
+        fp16_logits = overflowing_model(sizes, device, torch.float16)(input_ids=ids, attention_mask=mask).logits
+        fp32_logits = overflowing_model(sizes, device, torch.float32)(input_ids=ids, attention_mask=mask).logits
+    result = {"fp16_logits_nonfinite": not bool(torch.isfinite(fp16_logits).all()),
+              "fp32_logits_finite": bool(torch.isfinite(fp32_logits).all())}
+    precondition = result["fp16_logits_nonfinite"] and result["fp32_logits_finite"]
+    guard = getattr(nb, "guarded_teacher_generate", None)
+    if guard is None:
+        result.update(ok=precondition, skipped="the notebook has no guarded_teacher_generate yet: guard not exercised")
+        return result
+    try:
+        out, final_model = guard(overflowing_model(sizes, device, torch.float16), ids, mask, 4, eos, eos,
+                                 lambda dtype: overflowing_model(sizes, device, dtype))
+    except TypeError as err:       # the notebook's signature differs from the contract above
+        result.update(ok=False, error=f"guarded_teacher_generate does not take the hook's arguments: {err}")
+        return result
+    with torch.no_grad():
+        logits = final_model(input_ids=out, attention_mask=torch.ones_like(out)).logits
+    result.update(final_dtype=str(next(final_model.parameters()).dtype).replace("torch.", ""),
+                  final_logits_finite=bool(torch.isfinite(logits).all()), new_tokens=out.shape[1] - ids.shape[1])
+    result["ok"] = precondition and result["final_dtype"] != "float16" and result["final_logits_finite"]
+    return result
+
+
+# --- report ----------------------------------------------------------------------------------------------------
+
+def table(results):
+    """Markdown table: one row per check, with its key figures."""
+    c = results["checks"]
+    rows = []
+    if "sampler_tests" in c:
+        s = c["sampler_tests"]
+        rows.append(("sampler tests on the device", s["ok"], s["summary"]))
+    g = c["greedy"]
+    detail = "; ".join(f"{name}: {g[name]['rows_identical']}/{g['batch']} rows identical, {g['new_tokens']} tokens in "
+                       f"{g[name]['ours_seconds']} s ours ({g[name]['ours_tokens_per_s']} tok/s), "
+                       f"{g[name]['hf_seconds']} s generate ({g[name]['hf_tokens_per_s']} tok/s)"
+                       for name in ("float32", "float16"))
+    rows.append(("greedy generate_ids = model.generate (GPT-2 shape)", g["ok"], detail))
+    t = c["topp"]
+    rows.append(("topp vs TopPLogitsWarper", t["ok"],
+                 f"{t['logits']} {t['dtype']}, p = {t['p']}: ours {t['ours_ms']} ms, HF {t['hf_ms']} ms "
+                 f"({t['speedup']}x); {t['draws_outside_hf_nucleus']} draws outside HF's nucleus"))
+    f = c["training"]
+    rows.append(("fine-tuning step (Trainer, GPT-2 shape)", f["ok"],
+                 f"batch {f['batch']} x {f['tokens_per_example']} tokens, fp16 autocast {f['fp16_autocast']}: "
+                 f"{f['seconds_per_step']} s/step, peak {f['peak_gib']} GiB"))
+    q = c["teacher"]
+    rows.append(("teacher generation (Qwen2.5-1.5B shape)", q["ok"],
+                 f"{q['parameters_millions']}M parameters {q['dtype']}, batch {q['batch']}, prompt {q['prompt_tokens']}, "
+                 f"{q['new_tokens']} new: {q['seconds']} s ({q['tokens_per_s']} tok/s), peak {q['peak_gib']} GiB"))
+    h = c["fp16_guard"]
+    rows.append(("fp16 guard", h["ok"], h.get("skipped") or h.get("error") or
+                 f"finished in {h['final_dtype']}, logits finite {h['final_logits_finite']}"))
+    lines = [f"machine: {results['machine_line']}; mode {results['mode']}; {results['seconds']} s in all", "",
+             "| check | ok | result |", "| --- | --- | --- |"]
+    lines += [f"| {name} | {'yes' if ok else 'NO'} | {detail} |" for name, ok, detail in rows]
+    return "\n".join(lines)
+
+
+def run_checks(toy, skip_pytest=False):
+    """All checks at toy sizes on the CPU (toy=True) or full sizes on CUDA. Returns the results dict."""
+    device = torch.device("cpu" if toy else "cuda")
+    sizes = TOY if toy else FULL
+    began = time.perf_counter()
+    nb = load_definitions()
+    checks = {}
+    if not skip_pytest:
+        checks["sampler_tests"] = check_sampler_tests(device, sizes)
+    checks["greedy"] = check_greedy(nb, device, sizes)
+    checks["topp"] = check_topp(nb, device, sizes, torch.float16 if device.type == "cuda" else torch.float32)
+    checks["training"] = check_training(nb, device, sizes)
+    checks["teacher"] = check_teacher(device, sizes)
+    checks["fp16_guard"] = check_fp16_guard(nb, device, sizes)
+    return {"mode": "toy (CPU)" if toy else "full (CUDA)", "machine": machine_info(), "machine_line": machine(),
+            "sizes": sizes, "checks": checks,
+            "ok": all(check["ok"] for check in checks.values()), "seconds": round(time.perf_counter() - began, 1)}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--toy", action="store_true", help="tiny sizes on the CPU (the default without CUDA)")
+    parser.add_argument("--out", default=None, help="JSON file (default results/gpu/gpu_check.json, "
+                                                     "results/gpu/toy/gpu_check.json with --toy)")
+    parser.add_argument("--skip-pytest", action="store_true", help="leave out the sampler tests")
+    args = parser.parse_args(argv)
+    toy = args.toy or not torch.cuda.is_available()
+    if toy and not args.toy:
+        print("no CUDA: running the toy sizes on the CPU")
+    out = pathlib.Path(args.out or ROOT / "results" / "gpu" / ("toy" if toy else "") / "gpu_check.json")
+    results = run_checks(toy, args.skip_pytest)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+    print(f"\nwrote {out}")
+    return 0 if results["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
