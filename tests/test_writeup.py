@@ -12,10 +12,14 @@ What they prove:
 - a null value (fluency without a CoLA classifier) prints "not measured", and the sentences that compare numbers
   follow the numbers (greedy lowest or not, distillation helped or not): these need the hand-built results,
   because a tiny run cannot be made to flip an ordering or null a metric on demand;
+- with the keys the notebook will add (per-seed metrics; the four Part 1.2 rows with bootstrap intervals,
+  lengths and measured costs) every figure still checks out and an ordering is stated as strict only where the
+  ranges over seeds do not overlap; without them, each such figure prints "not measured" and the sentences say
+  what was not measured (hand-built, since no run writes these keys yet);
 - the committed fragments are what the script makes from the committed results (when those are committed);
 - `latexmk -pdf writeup.tex` builds with no error, no undefined reference or citation, no overfull box over 5pt
-  and no bitmap font: with the committed fragments, with a tiny run's, and with a tiny run's that lack sweeps and
-  Part 1.2.
+  and no bitmap font: with the committed fragments, with a tiny run's, with a tiny run's that lack sweeps and
+  Part 1.2, and with hand-built results that have seeds and controls.
 The tiny run takes about half a minute (once per session); the build tests are skipped, saying why, only where
 latexmk is not installed.
 """
@@ -70,9 +74,13 @@ CONTINUATIONS = {   # two per prompt; greedy's are identical and loop, the other
 }
 
 
-def make_results(folder, fluency=True, sweeps=True, distillation=True, greedy_ppl=2.5, after_rouge=0.25):
+def make_results(folder, fluency=True, sweeps=True, distillation=True, greedy_ppl=2.5, after_rouge=0.25,
+                 seeds=False, controls=False):
     """Write a hand-built results/offline/ under `folder`; returns its path. `fluency=False` writes nulls as the
-    offline profile does; `greedy_ppl` and `after_rouge` let a test flip an ordering."""
+    offline profile does; `greedy_ppl` and `after_rouge` let a test flip an ordering. `seeds` adds decoding.json's
+    "seeds" / "seed_runs" and `controls` distillation.json's "systems", "reference_words", "bootstrap", "costs",
+    "topics" and context/tokeniser keys: the schema the write-up reads once the notebook writes them (see
+    scripts/make_writeup.py); the notebook does not write them yet, so they are off by default."""
     out = Path(folder) / "offline"
     out.mkdir(parents=True)
     flu = (lambda x: x) if fluency else (lambda x: None)
@@ -88,7 +96,8 @@ def make_results(folder, fluency=True, sweeps=True, distillation=True, greedy_pp
         "settings": {"t": 0.8, "k": 20, "p": 0.7, "n_prompts": 2, "n_per_prompt": 2, "max_len": 12,
                      "decode_batch_size": 4},
         "metrics": metrics, "prompt_metrics": _metrics(30.5, flu(0.95), 0.7, 0.9, 0.95),
-        "wall_time_s": {m: {"generate": 1.0, "metrics": 0.5} for m in METHODS} | {"total": 123.4}}))
+        "wall_time_s": {m: {"generate": 1.0, "metrics": 0.5} for m in METHODS} | {"total": 123.4}}
+        | ({"seeds": [447, 448, 449], "seed_runs": _seed_runs(metrics)} if seeds else {})))
     rows = []
     for method in METHODS:
         for p, prompt in enumerate(PROMPTS):
@@ -140,12 +149,43 @@ def make_results(folder, fluency=True, sweeps=True, distillation=True, greedy_pp
             "minutes": {"student_before": 1.5, "teacher_train": 10.0, "teacher_heldout": 2.0, "fine_tune": 6.0,
                         "student_after": 1.0, "total": 20.5},
             "device": "cpu",
+            **(_controls(after_rouge) if controls else {}),
             "examples": [{"id": f"heldout-00{i}", "article": "The council voted 9-2 on a $11.9 million park.\n\nMore.",
                           "reference": "Council approves park.\nVote was 9-2.", "teacher": "The council approved it.",
                           "student_before": "The council voted 9-2 on a $11.9 million",
                           "student_after": "Council backs park."}
                          for i in range(3)]}))
     return out
+
+
+def _seed_runs(metrics):
+    """Three seeds per sampled method around the run's value: temperature and top-k overlap in perplexity (their
+    ranges cross), every other neighbour is separated."""
+    spread = {"sample": 1.0, "temperature": 2.5, "topk": 2.5, "topp": 0.5}
+    runs = {}
+    for method, width in spread.items():
+        base = metrics[method]
+        runs[method] = [{**base, "perplexity": base["perplexity"] + d * width,
+                         "distinct_2": base["distinct_2"] + d * 0.01} for d in (-1, 0, 1)]
+    return runs
+
+
+def _controls(after_rouge):
+    """The Part 1.2 rows with bootstrap intervals and lengths, measured costs, topics, context and tokenisers."""
+    def system(x, words):
+        return {"rouge": {"rouge1": x, "rouge2": x / 3, "rougeL": x * 0.8},
+                "rouge_ci": {"rouge1": [x - 0.03, x + 0.03], "rouge2": [x / 3 - 0.02, x / 3 + 0.02],
+                             "rougeL": [x * 0.8 - 0.03, x * 0.8 + 0.03]},
+                "summary_words": words}
+    return {"systems": {"student_init": system(0.1, 60.0), "student_distilled": system(after_rouge, 41.0),
+                        "student_gold": system(0.27, 22.5), "teacher": system(0.3, 44.0),
+                        "student_undropped": system(0.2, 50.0)},
+            "reference_words": 21.0, "bootstrap": {"resamples": 1000, "confidence": 0.95},
+            "costs": {"batch_size": 10, "dtype": "bfloat16", "max_new_tokens": 48,
+                      "teacher": {"articles": 20, "new_tokens": 900, "seconds": 30.0},
+                      "student": {"articles": 20, "new_tokens": 850, "seconds": 12.0}},
+            "topics": {"train": ["council vote", "sports result"], "heldout": ["court case"]},
+            "student_context_length": 1024, "same_tokenizer": False}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -186,6 +226,8 @@ def _words(text):
 def recompute(provenance, folder):
     """The value a derived macro should hold, computed here from the results folder without the script."""
     op = provenance["op"]
+    if op.startswith("examples_"):
+        return _examples_stat(provenance, folder)
     if provenance["src"] == "generations.jsonl":
         rows = [r for r in _load(folder, "generations.jsonl") if r["run"] == provenance["run"]]
         if op == "distinct_per_prompt":
@@ -210,10 +252,43 @@ def recompute(provenance, folder):
         return sum(_get(data, path) for path in provenance["paths"])
     if op == "len":
         return min(len(_get(data, provenance["path"])), provenance.get("at_most", math.inf))
+    if op == "one_minus_ratio":
+        return 1 - _get(data, provenance["num"]) / _get(data, provenance["den"])
+    if op == "seed_stat":
+        values = [run[provenance["metric"]] for run in data["seed_runs"][provenance["method"]]
+                  if run[provenance["metric"]] is not None]
+        if not values:
+            return None
+        return {"mean": sum(values) / len(values), "min": min(values), "max": max(values)}[provenance["stat"]]
     if op == "mean_words_examples":
         examples = data["examples"]
         return sum(len(_words(e[provenance["key"]])) for e in examples) / len(examples)
     raise AssertionError(f"unknown op {op!r}")
+
+
+def _shown_examples(folder):
+    """{prompt: {method: continuation}}: the first continuation of each method for the first prompts in file
+    order, as many prompts as the script says it shows."""
+    rows = _load(folder, "generations.jsonl")
+    prompts = []
+    for row in rows:
+        if row["prompt"] not in prompts:
+            prompts.append(row["prompt"])
+    return {p: {m: next(r["continuation"] for r in rows if r["prompt"] == p and r["run"] == m) for m in METHODS}
+            for p in prompts[:mw.N_DECODING_EXAMPLES]}
+
+
+def _examples_stat(provenance, folder):
+    """Statistics of the shown example continuations, recomputed: how many repeat a word trigram, the share of
+    different words, how many prompts."""
+    shown = _shown_examples(folder)
+    if provenance["op"] == "examples_prompts":
+        return len(shown)
+    texts = [by_method[provenance["method"]] for by_method in shown.values()]
+    words = [t.split() for t in texts]
+    if provenance["op"] == "examples_repeating":
+        return sum(len({tuple(w[i:i + 3]) for i in range(len(w) - 2)}) < len(w) - 2 for w in words)
+    return sum(len(set(w)) for w in words) / max(1, sum(len(w) for w in words))
 
 
 def check_printed(printed, value, fmt, where):
@@ -226,6 +301,14 @@ def check_printed(printed, value, fmt, where):
         return
     if fmt == "text":
         assert printed == mw.latex_escape(str(value)), where
+        return
+    if fmt.startswith("text:"):                         # the first N words, then \ldots if anything was cut
+        n = int(fmt[5:-1])
+        ends = [m.end() for m in re.finditer(r"\S+", value)]
+        if len(ends) <= n:
+            assert printed == mw.latex_escape(value), where
+        else:
+            assert printed == mw.latex_escape(value[:ends[n - 1]]) + "\\,\\ldots", where
         return
     if fmt == "bool":
         assert printed == ("yes" if value else "no"), where
@@ -253,6 +336,11 @@ def check_fragments(generated, folder):
     for name, (printed, provenance) in macros.items():
         where = f"\\{name} = {printed!r} from {provenance}"
         if provenance is None:
+            continue
+        if "missing" in provenance:                   # a result the run did not write: "not measured", truly absent
+            assert printed == "not measured", where
+            with pytest.raises((KeyError, IndexError, TypeError)):
+                _get(_load(folder, provenance["src"]), provenance["missing"])
             continue
         if "path" in provenance and "op" not in provenance:
             value = _get(_load(folder, provenance["src"]), provenance["path"])
@@ -311,9 +399,11 @@ def test_every_figure_equals_its_source_in_a_tiny_run(tiny_run, tmp_path):
     assert sorted(files) == sorted(["results.tex", "claims.tex", "tradeoff.png", "table_decoding.tex",
                                     "table_repetition.tex", "examples_decoding.tex", "table_sweeps.tex",
                                     "table_equivalence_greedy.tex", "table_equivalence_vanilla.tex",
-                                    "table_rouge.tex", "table_kd_cost.tex", "examples_kd.tex"])
+                                    "table_rouge.tex", "table_kd_cost.tex", "table_kd_speed.tex",
+                                    "examples_kd.tex"])
     results_tex = (tmp_path / "gen" / "results.tex").read_text()
     assert all(f"\\{name}true" in results_tex for name in ("Sweeps", "KD", "Tradeoff"))
+    assert "\\Seedsfalse" in results_tex and macros["RLGold"][0] == "not measured"   # not written by the notebook yet
     assert (tmp_path / "gen" / "tradeoff.png").read_bytes() == (tiny_run / "tradeoff.png").read_bytes()
 
 
@@ -387,7 +477,7 @@ def test_sentences_follow_the_numbers(tmp_path):
     assert "\\emph{not}" in b["ClaimPplGreedy"][0] and "top-$p$" in b["ClaimPplGreedy"][0]
     assert a["ClaimPplOrder"][0].index("greedy") < a["ClaimPplOrder"][0].index("top-$p$")
     assert b["ClaimPplOrder"][0].index("greedy") > b["ClaimPplOrder"][0].index("vanilla sampling")
-    assert "rose from" in a["ClaimKDRouge"][0] and "fell from" in b["ClaimKDRouge"][0]
+    assert "rises from" in a["ClaimKDRouge"][0] and "falls from" in b["ClaimKDRouge"][0]
     assert "\\emph{not}" in b["ClaimKDWorked"][0] and "\\emph{not}" not in a["ClaimKDWorked"][0]
     assert "all \\EqKOneOf{}" in a["ClaimEqKOne"][0]
     assert "only \\EqPZeroSame{} of \\EqPZeroOf{}" in a["ClaimEqPZero"][0]
@@ -395,6 +485,59 @@ def test_sentences_follow_the_numbers(tmp_path):
     assert "more than" in a["ClaimEqPOne"][0] and "does not predict" in a["ClaimEqPOne"][0]
     assert "rises monotonically" in a["ClaimTrendTemp"][0]
     assert "7" in a["KDMissing"][0] and "lacked" in a["ClaimKDMissing"][0]
+
+
+def test_seeds_and_controls_render_and_orderings_respect_the_spread(tmp_path):
+    """With the keys the notebook will write (per-seed metrics; the four Part 1.2 rows with intervals, lengths and
+    costs): every macro checks out; an ordering between two methods whose ranges over seeds overlap is written
+    "approx", never as strict; intervals, gold control, repair, lengths and measured speed are stated.
+    Hand-built: the tiny run does not write these keys yet."""
+    folder = make_results(tmp_path / "results", seeds=True, controls=True)
+    files = mw.build(tmp_path / "results", "offline", tmp_path / "gen")
+    macros = check_fragments(tmp_path / "gen", folder)
+    assert "table_seeds.tex" in files and "\\Seedstrue" in (tmp_path / "gen" / "results.tex").read_text()
+    assert macros["SeedMeanPplTemp"][0] == "12.50" and macros["SeedLoPplTemp"][0] == "10.00"
+    order = macros["ClaimPplOrder"][0]            # 2.5 < 6.5 (+-0.5) < 9.876 (+-2.5) ~ 12.5 (+-2.5) < 40.1
+    assert order.index("greedy") < order.index("top-$p$") < order.index("top-$k$") < order.index("temperature")
+    assert "top-$k$ (\\PplTopK{}) $\\approx$ temperature" in order
+    assert "top-$p$ (\\PplTopP{}) $<$ top-$k$" in order and "$\\approx$ vanilla" not in order
+    assert "beyond the spread" in macros["ClaimPplGreedy"][0]
+    assert "within the spread" not in macros["ClaimVsSampleTopK"][0]      # top-k vs sampling: ranges apart
+    assert macros["RLGold"][0] == "21.6" and macros["RLGoldLo"][0] == "18.6"
+    assert "intervals disjoint" in macros["ClaimKDRouge"][0] and "(c)" in macros["ClaimKDGold"][0]
+    assert "whole model" in macros["ClaimKDRepair"][0] and "\\KDConfidence" in macros["ClaimKDIntervals"][0]
+    assert macros["KDCostStudentSecPerArticle"][0] == "0.60" and macros["KDSpeedRatio"][0] == "2.5"
+    assert "faster" in macros["ClaimKDSpeed"][0] and "penalises" in macros["ClaimKDLengths"][0]
+    assert "other topics that no training article has" in macros["ClaimKDData"][0]
+    assert "tokenise differently" in macros["ClaimKDTokenizers"][0] and macros["KDStudentContext"][0] == "1024"
+
+
+def test_absent_controls_print_not_measured(tmp_path):
+    """Without those keys (today's notebook): the gold row, intervals, lengths and speeds print "not measured" and
+    the sentences say what was not measured instead of claiming it. Hand-built for the flip to a failed student."""
+    folder = make_results(tmp_path / "results", after_rouge=0.05)
+    mw.build(tmp_path / "results", "offline", tmp_path / "gen")
+    macros = check_fragments(tmp_path / "gen", folder)
+    for name in ("ROneGold", "RLGoldHi", "KDWordsTeacher", "KDWordsReference", "KDCostTeacherTokPerS",
+                 "KDStudentContext"):
+        assert macros[name][0] == "not measured", name
+    assert "not measured" in macros["ClaimKDGold"][0] and "not measured" in macros["ClaimKDSpeed"][0]
+    assert "not known" in macros["ClaimKDRepair"][0] and "No bootstrap" in macros["ClaimKDIntervals"][0]
+    assert "one run each" in macros["ClaimPplGreedy"][0]
+    assert "falls from" in macros["ClaimKDRouge"][0] and "\\emph{not}" in macros["ClaimKDWorked"][0]
+    assert "share one tokeniser" in macros["ClaimKDTokenizers"][0]    # teacher and student ids are the same
+
+
+def test_example_continuations_are_cut_after_their_first_words(tmp_path):
+    """The examples table shows the first words of each continuation and marks the cut."""
+    folder = make_results(tmp_path / "results")
+    rows = _load(folder, "generations.jsonl")
+    rows[0]["continuation"] = " ".join(f"w{i}" for i in range(mw.EXAMPLE_WORDS + 5))
+    (folder / "generations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    mw.build(tmp_path / "results", "offline", tmp_path / "gen")
+    macros = check_fragments(tmp_path / "gen", folder)
+    assert macros["ExGreedyA"][0].endswith(f"w{mw.EXAMPLE_WORDS - 1}\\,\\ldots")
+    assert macros["ExTopPA"][0] == mw.latex_escape(CONTINUATIONS["topp"][0])        # short: shown whole
 
 
 def test_output_is_deterministic(tiny_run, tmp_path):
@@ -460,6 +603,17 @@ def test_writeup_builds_from_a_tiny_run(tiny_run, tmp_path):
     shutil.rmtree(folder / "writeup" / "generated")
     _build_tiny(tiny_run, folder / "writeup" / "generated")
     _latexmk(folder)
+
+
+def test_writeup_builds_with_seeds_and_controls(tmp_path):
+    """The \\ifSeeds branch, intervals in the ROUGE table, the fifth system and measured costs (hand-built: the
+    notebook does not write them yet)."""
+    folder = _copy_writeup(tmp_path)
+    make_results(tmp_path / "results", seeds=True, controls=True)
+    shutil.rmtree(folder / "writeup" / "generated")
+    mw.build(tmp_path / "results", "offline", folder / "writeup" / "generated")
+    log = _latexmk(folder)
+    assert "table_seeds.tex" in log
 
 
 def test_writeup_builds_without_sweeps_and_distillation(tiny_run, tmp_path):
