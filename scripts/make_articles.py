@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Generate the synthetic news articles that the `offline` and `tiny` profiles summarise.
 
-Writes two JSON Lines files, one article per line as {"id", "article", "highlights"}:
+Writes two JSON Lines files, one article per line as {"id", "topic", "article", "highlights"}:
 
-    data/articles_train.jsonl     120 articles, ids train-000 .. train-119
-    data/articles_heldout.jsonl    30 articles, ids heldout-000 .. heldout-029
+    data/articles_train.jsonl     120 articles, ids train-000 .. train-119, topics TRAIN_TOPICS
+    data/articles_heldout.jsonl    30 articles, ids heldout-000 .. heldout-029, topics HELDOUT_TOPICS
 
 The articles imitate CNN/DailyMail in shape only: 150-350 words in several paragraphs, about invented people,
 places and organisations from the lists below, with 2-3 short "highlights" (separated by "\\n") that restate the
@@ -13,9 +13,13 @@ weather, scientific study, court case, school news, transport, charity event, he
 several phrasings per sentence, plus background sentences that never reach the highlights, so a summary has to
 select facts rather than copy the opening. Nothing here is taken from a dataset or a web page.
 
+The held-out articles come from three topics (HELDOUT_TOPICS) that the training file never contains, so a
+student evaluated on them cannot score by having memorised a topic's template: it has to summarise an article
+whose sentence patterns it never saw in training. Each row carries its `topic`, so the split can be checked.
+
 The output is deterministic: each file has its own seeded random stream (TRAIN_SEED, HELDOUT_SEED), topics are
-balanced across each file, and the script checks that no held-out article repeats a training article. Standard
-library only. Rerun from the repository root with
+balanced within each file (counts differ by at most one), and the script checks that the two files share no
+topic and no article. Standard library only. Rerun from the repository root with
 
     python scripts/make_articles.py
 """
@@ -1088,8 +1092,14 @@ def t_health(rng):
     return core, background, highlights
 
 
-TEMPLATES = [t_council, t_sports, t_company, t_weather, t_study, t_court, t_school, t_transport, t_charity,
-             t_health]
+TOPICS = {"council vote": t_council, "sports result": t_sports, "company results": t_company,
+          "severe weather": t_weather, "scientific study": t_study, "court case": t_court,
+          "school news": t_school, "transport": t_transport, "charity event": t_charity,
+          "health advisory": t_health}
+# Held-out topics: never in the training file. One event story (weather), one legal story (court) and one
+# community story (charity), so the held-out set is not one kind of article.
+HELDOUT_TOPICS = ("severe weather", "court case", "charity event")
+TRAIN_TOPICS = tuple(t for t in TOPICS if t not in HELDOUT_TOPICS)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1117,12 +1127,31 @@ def build_article(rng, template):
     return "\n\n".join(paragraphs), "\n".join(chosen)
 
 
-def generate(seed, n, prefix):
+def generate(seed, n, prefix, topics):
+    """n articles with ids prefix-000.., drawn round-robin from `topics` (so balanced), in a seeded order."""
     rng = random.Random(seed)
-    order = [TEMPLATES[i % len(TEMPLATES)] for i in range(n)]
+    order = [topics[i % len(topics)] for i in range(n)]
     rng.shuffle(order)
-    return [dict(zip(("id", "article", "highlights"), (f"{prefix}-{k:03d}", *build_article(rng, t))))
-            for k, t in enumerate(order)]
+    rows = []
+    for k, topic in enumerate(order):
+        article, highlights = build_article(rng, TOPICS[topic])
+        rows.append({"id": f"{prefix}-{k:03d}", "topic": topic, "article": article, "highlights": highlights})
+    return rows
+
+
+def build():
+    """(train rows, held-out rows), checked: the two sets share no topic and no article."""
+    train = generate(TRAIN_SEED, N_TRAIN, "train", TRAIN_TOPICS)
+    heldout = generate(HELDOUT_SEED, N_HELDOUT, "heldout", HELDOUT_TOPICS)
+    check(train)
+    check(heldout)
+    if {r["topic"] for r in train} & {r["topic"] for r in heldout}:
+        raise ValueError("a held-out topic is also a training topic")
+    if {r["article"] for r in train} & {r["article"] for r in heldout}:
+        raise ValueError("a held-out article repeats a training article")
+    if len({r["article"] for r in train + heldout}) != N_TRAIN + N_HELDOUT:
+        raise ValueError("duplicate articles")
+    return train, heldout
 
 
 def check(rows):
@@ -1136,27 +1165,22 @@ def check(rows):
             raise ValueError(f"{row['id']} has an unfilled slot or a non-ASCII character")
 
 
-def write(rows, path):
-    with open(path, "w") as f:
-        for row in rows:
-            f.write(json.dumps(row) + "\n")
+def render(rows):
+    """The file's text: one JSON object per line."""
+    return "".join(json.dumps(row) + "\n" for row in rows)
+
+
+FILES = {"train": "articles_train.jsonl", "heldout": "articles_heldout.jsonl"}
 
 
 def main():
-    train = generate(TRAIN_SEED, N_TRAIN, "train")
-    heldout = generate(HELDOUT_SEED, N_HELDOUT, "heldout")
-    check(train)
-    check(heldout)
-    if {r["article"] for r in train} & {r["article"] for r in heldout}:
-        raise ValueError("a held-out article repeats a training article")
-    if len({r["article"] for r in train + heldout}) != N_TRAIN + N_HELDOUT:
-        raise ValueError("duplicate articles")
+    train, heldout = build()
     OUT_DIR.mkdir(exist_ok=True)
-    write(train, OUT_DIR / "articles_train.jsonl")
-    write(heldout, OUT_DIR / "articles_heldout.jsonl")
     for name, rows in (("train", train), ("heldout", heldout)):
+        (OUT_DIR / FILES[name]).write_text(render(rows))
         counts = [word_count(r["article"]) for r in rows]
-        print(f"{name}: {len(rows)} articles, {min(counts)}-{max(counts)} words")
+        topics = sorted({r["topic"] for r in rows})
+        print(f"{name}: {len(rows)} articles, {min(counts)}-{max(counts)} words, topics: {', '.join(topics)}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 
     python3 scripts/make_writeup.py                    # results/colab if it has decoding.json, else results/offline
     python3 scripts/make_writeup.py --profile offline  # a given profile
+    python3 scripts/make_writeup.py --folder DIR --out OUT   # any one profile's results folder (e.g. a test run's)
     latexmk -pdf writeup.tex                           # then build the PDF (or: make writeup)
 
 Reads results/<profile>/decoding.json, generations.jsonl, sweeps.json, tradeoff.png and distillation.json (the
@@ -24,11 +25,40 @@ value, optionally after a scaling "x100:" (multiply by 100) or "/60:", "/1e6:" (
 (null in the JSON: fluency without a CoLA classifier, a distinct-n with no n-gram) prints "not measured", never a
 number. Perplexity is printed with 2 decimals, fluency and distinct-n with 3, ROUGE F1 x 100 with 1.
 
+Optional keys the builders render when present and print as "not measured" (or say so in words) when absent:
+
+    decoding.json      "seeds": [447, 448, 449]                    the seeds of the repeated runs
+                       "seed_runs": {method: [metrics, ...]}       one metrics dict per seed, same keys as "metrics"
+                                                                   (sample, temperature, topk, topp; greedy may be left
+                                                                   out: it is deterministic and counts as one value)
+    distillation.json  "systems": {name: {"rouge": {"rouge1", "rouge2", "rougeL"},      F1 in [0, 1]
+                                          "rouge_ci": {"rouge1": [lo, hi], ...},       bootstrap over articles
+                                          "summary_words": mean whitespace words per summary}}
+                           names: student_init, student_distilled, student_gold, teacher, optional
+                           student_undropped (the whole model prompted as the student: measures repair);
+                           without "systems", the older "rouge" {student_before, student_after, teacher} is read
+                       "reference_words": mean words of the reference highlights
+                       "bootstrap": {"resamples": 1000, "confidence": 0.95}
+                       "costs": {"batch_size", "dtype", "max_new_tokens",
+                                 "teacher": {"articles", "new_tokens", "seconds"}, "student": {same}}
+                                 (same articles, batch and precision; models already loaded)
+                       "minutes": {step: minutes, ..., "total"}    any steps; known ones get a label (KD_STEP_LABEL)
+                       "topics": {"train": [...], "heldout": [...]}
+                       "student_context_length": int, "same_tokenizer": bool
+                       "examples"[i]: "topic", "student_init", "student_distilled", "student_gold" (or the older
+                                      "student_before" / "student_after")
+
+Each table, example list and group of sentences has its own small builder (see BUILDERS: one per fragment, in
+the order they run); a builder reads the results through `Results`, defines its macros and returns its fragment
+file, and refers to another builder's macros only by name (Fragments.ref checks they exist).
+
 The output depends only on the results (no dates, nothing about the machine it runs on), so rerunning it on the
 same results changes nothing. Standard library only.
 """
 import argparse
 import json
+import math
+import re
 import shutil
 import sys
 import unicodedata
@@ -50,10 +80,6 @@ METRIC_FMT = {"perplexity": ".2f", "fluency": ".3f", "distinct_1": ".3f", "disti
 DIFF_FMT = {"perplexity": "+.2f", "fluency": "+.3f", "distinct_1": "+.3f", "distinct_2": "+.3f", "distinct_3": "+.3f"}
 ROUGE = ("rouge1", "rouge2", "rougeL")
 ROUGE_CODE = {"rouge1": "One", "rouge2": "Two", "rougeL": "L"}
-KD_WHO = ("student_before", "student_after", "teacher")
-KD_CODE = {"student_before": "Before", "student_after": "After", "teacher": "Teacher"}
-KD_LABEL = {"student_before": "student before distillation", "student_after": "student after distillation",
-            "teacher": "teacher"}
 KD_SETTINGS = {        # optional "settings" of distillation.json that the write-up prints when present
     "article_max_tokens": ("KDArticleMaxTokens", "d", "articles cut to {} tokens"),
     "teacher_max_new_tokens": ("KDTeacherMaxNew", "d", "teacher summaries of at most {} new tokens (greedy)"),
@@ -63,7 +89,8 @@ KD_SETTINGS = {        # optional "settings" of distillation.json that the write
     "train_batch_size": ("KDBatch", "d", "batch size {}"),
     "learning_rate": ("KDLearningRate", "g", "learning rate {}"),
 }
-N_DECODING_EXAMPLES = 1        # prompts whose continuations are shown (the first ones: no hand-picking)
+N_DECODING_EXAMPLES = 2        # prompts whose continuations are shown (the first ones: no hand-picking)
+EXAMPLE_WORDS = 40             # words of each example continuation shown (the rest is cut, marked with \ldots)
 N_KD_EXAMPLES = 2              # held-out articles whose summaries are shown (the first ones stored)
 BREAK_EVERY = 24               # a break point after this many characters without a space (long tokens)
 MODEL_NAMES = {
@@ -119,10 +146,16 @@ def latex_escape(text):
 
 def model_name(name):
     """Display name of a model id ("gpt2" -> "GPT-2 small (124M)"); None -> "none (not measured)"; unknown ids
-    escaped as they are."""
+    escaped as they are, breakable after each "/"; an absolute path (the tiny profile's models) as its last
+    component ("/tmp/.../tiny0/lm" -> "\\ldots/lm"), since the rest names a temporary folder."""
     if name is None:
         return "none (not measured)"
-    return MODEL_NAMES.get(name, latex_escape(str(name)))
+    if name in MODEL_NAMES:
+        return MODEL_NAMES[name]
+    name = str(name)
+    if name.startswith("/"):
+        return "\\ldots/" + latex_escape(name.rstrip("/").rsplit("/", 1)[-1])
+    return latex_escape(name).replace("/", "/\\allowbreak{}")
 
 
 def format_value(value, fmt):
@@ -133,6 +166,8 @@ def format_value(value, fmt):
         return NOT_MEASURED
     if fmt == "text":
         return latex_escape(str(value))
+    if fmt.startswith("text:") and fmt.endswith("w"):
+        return first_words(str(value), int(fmt[5:-1]))
     if fmt == "bool":
         return "yes" if value else "no"
     if ":" in fmt:
@@ -141,6 +176,25 @@ def format_value(value, fmt):
     if fmt == "d":
         return str(int(value))
     return format(value, fmt)
+
+
+def first_words(text, n):
+    """The first `n` whitespace-separated words of `text` as LaTeX (line breaks kept), with "\\ldots" if cut."""
+    match = re.match(r"\s*(?:\S+\s+){%d}" % n, text)
+    if match is None:
+        return latex_escape(text)
+    return latex_escape(match.group(0).rstrip()) + "\\,\\ldots"
+
+
+def has_path(data, path):
+    """Whether data[path[0]][path[1]]... exists (a null value counts as existing)."""
+    for key in path:
+        if isinstance(data, dict) and key in data or isinstance(data, list) and isinstance(key, int) and \
+                -len(data) <= key < len(data):
+            data = data[key]
+        else:
+            return False
+    return True
 
 
 def lookup(data, path):
@@ -203,9 +257,23 @@ class Fragments:
         """A macro holding data[path] read from file `src`, printed with `fmt`."""
         return self.add(name, format_value(lookup(data, path), fmt), {"src": src, "path": list(path), "fmt": fmt})
 
+    def value_or_missing(self, name, data, src, path, fmt):
+        """fr.value where `path` exists in `data`; otherwise a macro printing "not measured" whose provenance names
+        the missing path (the test checks that it is missing), so a result the run did not write is never a
+        number."""
+        if has_path(data, path):
+            return self.value(name, data, src, path, fmt)
+        return self.add(name, NOT_MEASURED, {"src": src, "missing": list(path), "fmt": fmt})
+
     def derived(self, name, value, fmt, **provenance):
         """A macro holding a value computed here; `provenance` says how (see DERIVED_OPS and the test)."""
         return self.add(name, format_value(value, fmt), {**provenance, "fmt": fmt})
+
+    def ref(self, name, braces=True):
+        """How a fragment names the macro `name` ("\\PplGreedy{}"), which an earlier builder must have defined."""
+        if name not in self.names:
+            raise KeyError(f"macro {name} is used before any builder defines it")
+        return "\\" + name + ("{}" if braces else "")
 
     def text(self, name, text):
         """A macro holding prose (a claim) written from the numbers; it names figures only through macros."""
@@ -219,6 +287,31 @@ class Fragments:
             comment = "% " + json.dumps(provenance, sort_keys=True) if provenance else "%"
             lines.append(f"\\newcommand{{\\{name}}}{{{printed}}}{comment}")
         return "\n".join(lines) + "\n"
+
+
+class Results:
+    """One profile's results folder (decoding.json, generations.jsonl, ...), each file read once."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+        self._cache = {}
+
+    def has(self, name):
+        return (self.folder / name).exists()
+
+    def json(self, name):
+        if name not in self._cache:
+            self._cache[name] = _read_json(self.folder / name)
+        return self._cache[name]
+
+    def jsonl(self, name):
+        if name not in self._cache:
+            self._cache[name] = _read_jsonl(self.folder / name)
+        return self._cache[name]
+
+    @property
+    def profile(self):
+        return self.json("decoding.json")["profile"]
 
 
 def _read_json(path):
@@ -276,11 +369,26 @@ COMMAND = {"colab": "Run all in Colab with \\texttt{RUN\\_SWEEPS = True}",
 
 
 # ---------------------------------------------------------------------------------------------------------------
-def decoding_fragments(fr, folder, claims):
-    """Macros, tables and claims of 1.1.5 (decoding.json, generations.jsonl). Returns {file name: text}."""
-    src = "decoding.json"
-    dec = _read_json(folder / src)
-    profile = dec["profile"]
+# Builders. Each takes (fr, claims, res): the macro collector for figures, the one for generated sentences, and the
+# results folder; it adds macros and returns {fragment file name: text} ({} if it writes no file of its own).
+# Builders run in the order of BUILDERS, and a table refers to the macros of an earlier builder through fr.ref, so
+# a table that names a macro nobody defined fails here, not in LaTeX.
+def metric_macro(method, metric):
+    """Name of the 1.1.5 macro of `metric` for `method`: ("greedy", "perplexity") -> "PplGreedy"."""
+    return METRIC_CODE[metric] + METHOD_CODE[method]
+
+
+def _tabular(spec, header, rows):
+    """A booktabs tabular: `header` (one line, without \\\\) and `rows` (lists of cells, or "\\midrule")."""
+    lines = [r"\begin{tabular}{" + spec + "}", r"\toprule", header + r" \\", r"\midrule"]
+    lines += [row if isinstance(row, str) else " & ".join(row) + r" \\" for row in rows]
+    return "\n".join(lines + [r"\bottomrule", r"\end{tabular}"]) + "\n"
+
+
+# --- 1.1.5: decoding.json and generations.jsonl -----------------------------------------------------------------
+def decoding_setup(fr, claims, res):
+    """Profile, models, device, seed, the 1.1.5 settings and time; the profile's notice and command."""
+    src, dec = "decoding.json", res.json("decoding.json")
     fr.value("DecProfile", dec, src, ["profile"], "text")
     fr.value("DecLM", dec, src, ["models", "lm"], "model")
     fr.value("DecCola", dec, src, ["models", "cola"], "model")
@@ -288,48 +396,71 @@ def decoding_fragments(fr, folder, claims):
     fr.value("DecDtype", dec, src, ["dtype"], "text")
     fr.value("DecSeed", dec, src, ["seed"], "d")
     for key, name, fmt in (("t", "DecT", "g"), ("k", "DecK", "d"), ("p", "DecP", "g"),
-                           ("n_prompts", "DecNPrompts", "d"),
-                           ("n_per_prompt", "DecNPerPrompt", "d"), ("max_len", "DecMaxLen", "d"),
-                           ("decode_batch_size", "DecBatch", "d")):
+                           ("n_prompts", "DecNPrompts", "d"), ("n_per_prompt", "DecNPerPrompt", "d"),
+                           ("max_len", "DecMaxLen", "d"), ("decode_batch_size", "DecBatch", "d")):
         fr.value(name, dec, src, ["settings", key], fmt)
     fr.value("DecMinutes", dec, src, ["wall_time_s", "total"], "/60:.1f")
+    profile = dec["profile"]
     fr.add("DecCommand", COMMAND.get(profile, latex_escape(profile)), None)
-    notice = PROFILE_NOTICE.get(profile, f"These figures come from the profile {latex_escape(profile)}.")
-    fr.add("ProfileNotice", notice, None)
-    metrics = dec["metrics"]
-    macro = {}
+    fr.add("ProfileNotice", PROFILE_NOTICE.get(profile, f"These figures come from the profile "
+                                                        f"{latex_escape(profile)}."), None)
+    return {}
+
+
+def decoding_metrics(fr, claims, res):
+    """Every metric of every method (PplGreedy, ..., DistThreeTopP) and its count of empty continuations."""
+    src, dec = "decoding.json", res.json("decoding.json")
     for method in METHODS:
         for metric in METRICS:
-            macro[method, metric] = fr.value(METRIC_CODE[metric] + METHOD_CODE[method], dec, src,
-                                             ["metrics", method, metric], METRIC_FMT[metric])
+            fr.value(metric_macro(method, metric), dec, src, ["metrics", method, metric], METRIC_FMT[metric])
         fr.value("NEmpty" + METHOD_CODE[method], dec, src, ["metrics", method, "n_empty"], "d")
+    for metric in METRICS:      # the human-written prompts, scored the same way: the reference point
+        fr.value_or_missing(METRIC_CODE[metric] + "Human", dec, src, ["prompt_metrics", metric], METRIC_FMT[metric])
+    return {}
 
-    gsrc = "generations.jsonl"
-    generations = _read_jsonl(folder / gsrc)
-    derived = {}
+
+REPETITION_STATS = (("distinct_per_prompt", "Variants", ".1f"), ("repeated_trigram_share", "RepTri", "x100:.0f"),
+                    ("mean_words", "Words", ".1f"))
+
+
+def repetition_stats(res, method):
+    """{op: value} of the DERIVED_OPS on `method`'s rows of generations.jsonl."""
+    rows = [g for g in res.jsonl("generations.jsonl") if g["run"] == method]
+    return {op: DERIVED_OPS[op](rows) for op, _, _ in REPETITION_STATS}
+
+
+def decoding_repetition_stats(fr, claims, res):
+    """Per method: different continuations per prompt, share repeating a trigram, words per continuation."""
     for method in METHODS:
-        rows = [g for g in generations if g["run"] == method]
-        for op, code, fmt in (("distinct_per_prompt", "Variants", ".1f"),
-                              ("repeated_trigram_share", "RepTri", "x100:.0f"), ("mean_words", "Words", ".1f")):
-            derived[method, op] = DERIVED_OPS[op](rows)
-            macro[method, op] = fr.derived(code + METHOD_CODE[method], derived[method, op], fmt, src=gsrc, op=op,
-                                           run=method)
+        stats = repetition_stats(res, method)
+        for op, code, fmt in REPETITION_STATS:
+            fr.derived(code + METHOD_CODE[method], stats[op], fmt, src="generations.jsonl", op=op, run=method)
+    return {}
 
-    # --- example generations: the first prompt(s), the first continuation of each method (no hand-picking)
-    prompts = list(dict.fromkeys(g["prompt"] for g in generations))
-    example_lines = []
-    for i, prompt in enumerate(prompts[:N_DECODING_EXAMPLES]):
+
+def _example_rows(generations):
+    """{prompt: {method: index in generations of its first continuation}} for the first N_DECODING_EXAMPLES
+    prompts, in file order: the examples are the first ones stored, never chosen by hand."""
+    prompts = list(dict.fromkeys(g["prompt"] for g in generations))[:N_DECODING_EXAMPLES]
+    return {prompt: {m: next(j for j, g in enumerate(generations) if g["prompt"] == prompt and g["run"] == m)
+                     for m in METHODS} for prompt in prompts}
+
+
+def examples_decoding(fr, claims, res):
+    """examples_decoding.tex: the first prompts and the first continuation of each method, EXAMPLE_WORDS words of
+    each; the claims that seeded methods start alike and what differs between the methods in these examples."""
+    gsrc, generations = "generations.jsonl", res.jsonl("generations.jsonl")
+    lines = [r"\begin{tabularx}{\linewidth}{@{}>{\raggedright\arraybackslash}p{0.16\linewidth}X@{}}", r"\toprule"]
+    for i, (prompt, index) in enumerate(_example_rows(generations).items()):
         letter = LETTERS[i]
-        index = next(j for j, g in enumerate(generations) if g["prompt"] == prompt)
-        fr.value(f"ExPrompt{letter}", generations, gsrc, [index, "prompt"], "text")
-        example_lines += [r"\begin{description}[style=nextline,leftmargin=1.5em,font=\normalfont\bfseries]",
-                          f"\\item[Prompt] \\ExPrompt{letter}"]
+        first = next(j for j, g in enumerate(generations) if g["prompt"] == prompt)
+        shown = fr.value(f"ExPrompt{letter}", generations, gsrc, [first, "prompt"], "text")
+        lines += [r"\midrule" if i else "", f"\\textbf{{prompt {i + 1}}} & \\emph{{{shown}}} \\\\[2pt]"]
         for method in METHODS:
-            index = next(j for j, g in enumerate(generations) if g["prompt"] == prompt and g["run"] == method)
             name = f"Ex{METHOD_CODE[method]}{letter}"
-            fr.value(name, generations, gsrc, [index, "continuation"], "text")
-            example_lines.append(f"\\item[{METHOD_LABEL[method]}] \\ldots\\,\\{name}")
-        example_lines.append(r"\end{description}")
+            fr.value(name, generations, gsrc, [index[method], "continuation"], f"text:{EXAMPLE_WORDS}w")
+            lines.append(f"{METHOD_LABEL[method]} & \\ldots\\,\\{name}{{}} \\\\[2pt]")
+    lines += [r"\bottomrule", r"\end{tabularx}"]
     first = {m: next(g["continuation"] for g in generations if g["run"] == m) for m in METHODS}
     alike = [m for m in ("temperature", "topk", "topp") if _words(first[m])[:5] == _words(first["sample"])[:5]]
     claims.text("ClaimCoupled", "" if not alike else
@@ -337,47 +468,193 @@ def decoding_fragments(fr, folder, claims):
                 " continuations begin with the same words: "
                 "every run starts from the same seed, so wherever their distributions are close the same random "
                 "numbers pick the same tokens, until one draw differs and the texts part.")
+    claims.text("ClaimExamples", _examples_differ(fr, generations))
+    return {"examples_decoding.tex": "\n".join(line for line in lines if line) + "\n"}
 
-    # --- tables
-    table = [r"\begin{tabular}{@{}lrrrrr@{}}", r"\toprule",
-             r"method & perplexity $\downarrow$ & fluency $\uparrow$ & distinct-1 & distinct-2 & distinct-3 \\",
-             r"\midrule"]
+
+def _examples_differ(fr, generations):
+    """A sentence on what differs between the methods in the shown examples: repetition inside a continuation and
+    the variety of its words, counted here on the shown continuations (whole, not cut)."""
+    rows = _example_rows(generations)
+    n = len(rows)
+    stats = {}
+    for method in METHODS:
+        texts = [generations[index[method]]["continuation"] for index in rows.values()]
+        stats[method] = (sum(repeated_trigram_share([{"continuation": t}]) for t in texts),
+                         sum(len(set(_words(t))) for t in texts) / max(1, sum(len(_words(t)) for t in texts)))
+        fr.derived("ExRep" + METHOD_CODE[method], stats[method][0], "d", src="generations.jsonl",
+                   op="examples_repeating", method=method, prompts=n)
+        fr.derived("ExVariety" + METHOD_CODE[method], stats[method][1], ".2f", src="generations.jsonl",
+                   op="examples_word_variety", method=method, prompts=n)
+    fr.derived("ExN", n, "d", src="generations.jsonl", op="examples_prompts", at_most=N_DECODING_EXAMPLES)
+    most = max(METHODS, key=lambda m: stats[m][1])
+    least = min(METHODS, key=lambda m: stats[m][1])
+    return (f"In these \\ExN{{}} examples, a word trigram recurs inside greedy's continuation in "
+            f"{fr.ref('ExRepGreedy')} of \\ExN, inside vanilla sampling's in {fr.ref('ExRepSample')}; the share of different words is highest "
+            f"for {METHOD_LABEL[most]} ({fr.ref('ExVariety' + METHOD_CODE[most])}) and lowest for "
+            f"{METHOD_LABEL[least]} ({fr.ref('ExVariety' + METHOD_CODE[least])}).")
+
+
+def table_decoding(fr, claims, res):
+    """table_decoding.tex: Table 1, the five methods' metrics."""
+    rows = []
     for method in METHODS:
         param = {"temperature": r" ($t=\DecT$)", "topk": r" ($k=\DecK$)", "topp": r" ($p=\DecP$)"}.get(method, "")
-        table.append(METHOD_LABEL[method] + param + " & " + " & ".join(macro[method, m] for m in METRICS) + r" \\")
-    table += [r"\bottomrule", r"\end{tabular}"]
-    column = r">{\raggedleft\arraybackslash}p{0.2\linewidth}"
-    repetition = [r"\begin{tabular}{@{}l" + 3 * column + "@{}}", r"\toprule",
-                  r"method & different continuations per prompt & continuations repeating a trigram (\%) & "
-                  r"words per continuation \\", r"\midrule"]
-    for method in METHODS:
-        repetition.append(METHOD_LABEL[method] + " & " + " & ".join(
-            macro[method, op] for op in ("distinct_per_prompt", "repeated_trigram_share", "mean_words")) + r" \\")
-    repetition += [r"\bottomrule", r"\end{tabular}"]
+        rows.append([METHOD_LABEL[method] + param] + [fr.ref(metric_macro(method, m)) for m in METRICS])
+    rows += [r"\midrule", [r"\emph{human-written prompts}"] + [fr.ref(METRIC_CODE[m] + "Human") for m in METRICS]]
+    return {"table_decoding.tex": _tabular(
+        "@{}lrrrrr@{}", r"method & perplexity $\downarrow$ & fluency $\uparrow$ & distinct-1 & distinct-2 & "
+                        r"distinct-3", rows)}
 
-    # --- claims
-    label = {m: METHOD_LABEL[m] for m in METHODS}
-    ppl = {m: metrics[m]["perplexity"] for m in METHODS}
-    d2 = {m: metrics[m]["distinct_2"] for m in METHODS}
-    flu = {m: metrics[m]["fluency"] for m in METHODS}
-    by_ppl = _ordered(ppl)
-    claims.text("ClaimPplOrder", "Ordered by perplexity, lowest first: " + _join(
-        f"{label[m]} ({macro[m, 'perplexity']})" for m in by_ppl) + ".")
+
+def table_repetition(fr, claims, res):
+    """table_repetition.tex: variants per prompt, repeated trigrams and length, per method."""
+    column = r">{\raggedleft\arraybackslash}p{0.2\linewidth}"
+    rows = [[METHOD_LABEL[method]] + [fr.ref(code + METHOD_CODE[method]) for _, code, _ in REPETITION_STATS]
+            for method in METHODS]
+    return {"table_repetition.tex": _tabular(
+        "@{}l" + 3 * column + "@{}", r"method & different continuations per prompt & continuations repeating a "
+                                     r"trigram (\%) & words per continuation", rows)}
+
+
+SAMPLED = ("sample", "temperature", "topk", "topp")
+SEED_METRICS = ("perplexity", "fluency", "distinct_2")
+SEED_STATS = (("mean", "Mean", lambda v: sum(v) / len(v)), ("min", "Lo", min), ("max", "Hi", max))
+
+
+def seed_values(res, method, metric):
+    """`metric` of `method` over the runs of decoding.json's "seed_runs" (nulls left out); None if there are no
+    seed runs for it or no value was measured."""
+    runs = (res.json("decoding.json").get("seed_runs") or {}).get(method)
+    values = [run[metric] for run in runs or () if run.get(metric) is not None]
+    return values or None
+
+
+def seed_range(res, method, metric):
+    """(lowest, highest) of `metric` over seeds: greedy, deterministic and run once, spans its one value; None where
+    the spread was not measured."""
+    values = seed_values(res, method, metric)
+    if values is None and method == "greedy":
+        value = res.json("decoding.json")["metrics"]["greedy"][metric]
+        values = None if value is None else [value]
+    return (min(values), max(values)) if values else None
+
+
+def has_seeds(res):
+    return bool(res.json("decoding.json").get("seed_runs"))
+
+
+def separated(res, a, b, metric):
+    """Whether `a` and `b` differ on `metric` beyond the spread over seeds: their ranges do not overlap."""
+    ra, rb = seed_range(res, a, metric), seed_range(res, b, metric)
+    return ra is not None and rb is not None and (ra[1] < rb[0] or rb[1] < ra[0])
+
+
+def decoding_seeds(fr, claims, res):
+    """table_seeds.tex (only when decoding.json has "seed_runs"): each sampled method's perplexity, fluency and
+    distinct-2 over the seeds, mean [lowest, highest]."""
+    src, dec = "decoding.json", res.json("decoding.json")
+    if not has_seeds(res):
+        return {}
+    fr.derived("DecNSeeds", len(dec["seeds"]), "d", src=src, op="len", path=["seeds"])
+    rows = []
+    for method in SAMPLED:
+        cells = []
+        for metric in SEED_METRICS:
+            values = seed_values(res, method, metric)
+            shown = {}
+            for stat, code, function in SEED_STATS:
+                shown[stat] = fr.derived(f"Seed{code}{metric_macro(method, metric)}",
+                                         None if values is None else function(values), METRIC_FMT[metric],
+                                         src=src, op="seed_stat", stat=stat, method=method, metric=metric)
+            cells.append(shown["mean"] if values is None else f"{shown['mean']} [{shown['min']}, {shown['max']}]")
+        rows.append([METHOD_LABEL[method]] + cells)
+    return {"table_seeds.tex": _tabular("@{}lrrr@{}", r"method & perplexity & fluency & distinct-2", rows)}
+
+
+def _ordering(fr, res, metric, reverse=False):
+    """"greedy (\\PplGreedy{}) $<$ top-$p$ (...) $\\approx$ ..." in order of `metric`: "$<$" where two neighbours
+    differ beyond the spread over seeds, "$\\approx$" where their ranges overlap; plain commas without seed runs."""
+    values = _metric_of(res, metric)
+    order = _ordered(values, reverse=reverse)
+    shown = [f"{METHOD_LABEL[m]} ({fr.ref(metric_macro(m, metric))})" for m in order]
+    if not has_seeds(res):
+        return _join(shown)
+    sign = "$>$" if reverse else "$<$"
+    out = shown[:1]
+    for previous, method, text in zip(order, order[1:], shown[1:]):
+        out += [sign if separated(res, previous, method, metric) else "$\\approx$", text]
+    return " ".join(out)
+
+
+def _spread_note(res, method, others, metric):
+    """" (beyond the spread over seeds)", " (but within the spread over seeds of X)" or " (one run; spread not
+    measured)": how far a statement that `method` beats `others` on `metric` can be trusted."""
+    if not has_seeds(res):
+        return " (one run each; the spread over seeds was not measured)"
+    close = [m for m in others if not separated(res, method, m, metric)]
+    if not close:
+        return " (beyond the spread over \\DecNSeeds{} seeds)"
+    return " (but within the spread over seeds of " + _join(METHOD_LABEL[m] for m in close) + ")"
+
+
+def claim_human_reference(fr, claims, res):
+    """Where each method's perplexity lies against the human-written prompts', scored by the same model."""
+    human = (res.json("decoding.json").get("prompt_metrics") or {}).get("perplexity")
+    ppl = {m: v for m, v in _metric_of(res, "perplexity").items() if v is not None}
+    if human is None or not ppl:
+        claims.text("ClaimHumanRef", "The human-written prompts' perplexity was not measured in this run, so there is "
+                    "no human reference point.")
+        return {}
+    below = [m for m in METHODS if m in ppl and ppl[m] < human]
+    above = [m for m in METHODS if m in ppl and ppl[m] >= human]
+    closest = min(ppl, key=lambda m: abs(math.log(ppl[m] / human)))
+    parts = []
+    if below:
+        parts.append(_join(METHOD_LABEL[m] for m in below) + (" lies" if len(below) == 1 else " lie") +
+                     " below it (text more predictable to the model than what people wrote)")
+    if above:
+        parts.append(_join(METHOD_LABEL[m] for m in above) + (" lies" if len(above) == 1 else " lie") +
+                     " above it (less predictable)")
+    claims.text("ClaimHumanRef", "Scored by the same model, the human-written prompts have perplexity "
+                f"{fr.ref('PplHuman')}; " + "; ".join(parts) + ". Closest to it, by ratio, is " +
+                f"{METHOD_LABEL[closest]} ({fr.ref(metric_macro(closest, 'perplexity'))}).")
+    return {}
+
+
+def _metric_of(res, metric):
+    """{method: metrics[method][metric]} of decoding.json."""
+    metrics = res.json("decoding.json")["metrics"]
+    return {m: metrics[m][metric] for m in METHODS}
+
+
+def claims_perplexity(fr, claims, res):
+    """The perplexity ordering; whether greedy is lowest and vanilla sampling highest."""
+    by_ppl = _ordered(_metric_of(res, "perplexity"))
+    claims.text("ClaimPplOrder", "Ordered by perplexity, lowest first: " + _ordering(fr, res, "perplexity") + ".")
     if by_ppl and by_ppl[0] == "greedy":
-        claims.text("ClaimPplGreedy", "Greedy decoding has the lowest perplexity of the five methods")
+        claims.text("ClaimPplGreedy", "Greedy decoding has the lowest perplexity of the five methods" +
+                    _spread_note(res, "greedy", by_ppl[1:], "perplexity"))
     else:
         claims.text("ClaimPplGreedy", "Unexpectedly, greedy decoding does \\emph{not} have the lowest perplexity here "
-                    f"({label[by_ppl[0]]} has)" if by_ppl else "No perplexity was measured")
+                    f"({METHOD_LABEL[by_ppl[0]]} has)" if by_ppl else "No perplexity was measured")
     if by_ppl and by_ppl[-1] == "sample":
-        claims.text("ClaimPplSample", "vanilla sampling has the highest")
+        claims.text("ClaimPplSample", "vanilla sampling has the highest" +
+                    _spread_note(res, "sample", by_ppl[:-1], "perplexity"))
     else:
-        claims.text("ClaimPplSample", f"the highest is {label[by_ppl[-1]]}'s, not vanilla sampling's"
+        claims.text("ClaimPplSample", f"the highest is {METHOD_LABEL[by_ppl[-1]]}'s, not vanilla sampling's"
                     if by_ppl else "no perplexity was measured")
-    by_d2 = _ordered(d2, reverse=True)
+    return {}
+
+
+def claims_diversity(fr, claims, res):
+    """The distinct-2 ordering; whether greedy has the lowest distinct-n."""
+    d2 = _metric_of(res, "distinct_2")
     unmeasured = [m for m in METHODS if d2[m] is None]
-    claims.text("ClaimDivOrder", "Ordered by distinct-2, most diverse first: " + _join(
-        [f"{label[m]} ({macro[m, 'distinct_2']})" for m in by_d2] +
-        [f"{label[m]} (no bigram at all, so distinct-2 is undefined)" for m in unmeasured]) + ".")
+    claims.text("ClaimDivOrder", "Ordered by distinct-2, most diverse first: " + _ordering(
+        fr, res, "distinct_2", reverse=True) + "".join(
+        f"; {METHOD_LABEL[m]} has no bigram at all, so its distinct-2 is undefined" for m in unmeasured) + ".")
+    metrics = res.json("decoding.json")["metrics"]
     measured = [n for n in (1, 2, 3) if metrics["greedy"][f"distinct_{n}"] is not None]
     lowest = all(metrics[m][f"distinct_{n}"] is None or
                  metrics["greedy"][f"distinct_{n}"] <= metrics[m][f"distinct_{n}"] for m in METHODS for n in measured)
@@ -389,69 +666,139 @@ def decoding_fragments(fr, folder, claims):
     else:
         text = "Unexpectedly, greedy does \\emph{not} have the lowest distinct-$n$ for every $n$"
     claims.text("ClaimDivGreedy", text)
+    return {}
+
+
+def claims_fluency(fr, claims, res):
+    """The fluency ordering, or why there is none."""
+    flu = _metric_of(res, "fluency")
     if all(v is not None for v in flu.values()):
         by_flu = _ordered(flu, reverse=True)
-        claims.text("ClaimFluOrder", "Ordered by fluency, most fluent first: " + _join(
-            f"{label[m]} ({macro[m, 'fluency']})" for m in by_flu) + ".")
+        claims.text("ClaimFluOrder", "Ordered by fluency, most fluent first: " + _ordering(
+            fr, res, "fluency", reverse=True) + ".")
         claims.text("ClaimFluSample", "Vanilla sampling is the least fluent of the five, as expected."
                     if by_flu[-1] == "sample" else
-                    f"The least fluent is {label[by_flu[-1]]}, not vanilla sampling.")
+                    f"The least fluent is {METHOD_LABEL[by_flu[-1]]}, not vanilla sampling.")
     else:
         claims.text("ClaimFluOrder", "Fluency was not measured for this profile (it has no CoLA classifier), so the "
                     "quality side of the comparison rests on perplexity alone.")
         claims.text("ClaimFluSample", "")
-    variants = derived["greedy", "distinct_per_prompt"]
-    if variants == 1:
+    return {}
+
+
+def claim_greedy_copies(fr, claims, res):
+    """Whether greedy's continuations of a prompt are all one text."""
+    if repetition_stats(res, "greedy")["distinct_per_prompt"] == 1:
         claims.text("ClaimGreedyCopies", "its \\DecNPerPrompt{} continuations of each prompt are one continuation "
                     "repeated (Table~\\ref{tab:repetition}), so its pooled distinct-$n$ is at most "
                     "$1/\\DecNPerPrompt$ of what one continuation alone would score.")
     else:
-        claims.text("ClaimGreedyCopies", "yet here it gave a prompt " + macro["greedy", "distinct_per_prompt"] +
+        claims.text("ClaimGreedyCopies", "yet here it gave a prompt " + fr.ref("VariantsGreedy") +
                     " different continuations on average (Table~\\ref{tab:repetition}), where a deterministic "
                     "decoder gives one: some batch-dependent numerical difference must have changed an argmax.")
-    def versus(method, other):
-        """'lowers perplexity from A to B and distinct-2 from C to D' (or raises), going from `other` to `method`."""
-        parts = []
-        for metric, name in (("perplexity", "perplexity"), ("distinct_2", "distinct-2"), ("fluency", "fluency")):
-            a, b = metrics[other][metric], metrics[method][metric]
-            if a is not None and b is not None:
-                verb = "raises" if b > a else "lowers" if b < a else "leaves unchanged"
-                parts.append(f"{verb} {name} from {macro[other, metric]} to {macro[method, metric]}")
-        return _join(parts)
+    return {}
+
+
+def _versus(fr, res, method, other):
+    """'lowers perplexity from A to B and distinct-2 from C to D' (or raises), going from `other` to `method`."""
+    metrics = res.json("decoding.json")["metrics"]
+    parts = []
+    for metric, name in (("perplexity", "perplexity"), ("distinct_2", "distinct-2"), ("fluency", "fluency")):
+        a, b = metrics[other][metric], metrics[method][metric]
+        if a is not None and b is not None:
+            verb = "raises" if b > a else "lowers" if b < a else "leaves unchanged"
+            within = "" if not has_seeds(res) or separated(res, method, other, metric) else \
+                " (within the spread over seeds)"
+            parts.append(f"{verb} {name} from {fr.ref(metric_macro(other, metric))} to "
+                         f"{fr.ref(metric_macro(method, metric))}{within}")
+    return _join(parts)
+
+
+def claims_versus_sampling(fr, claims, res):
+    """Each truncation/temperature method against vanilla sampling; top-k against top-p."""
     for method in ("temperature", "topk", "topp"):
-        claims.text("ClaimVsSample" + METHOD_CODE[method], "Compared with vanilla sampling, " + label[method] +
-                    " here " + versus(method, "sample") + ".")
+        claims.text("ClaimVsSample" + METHOD_CODE[method], "Compared with vanilla sampling, " + METHOD_LABEL[method] +
+                    " here " + _versus(fr, res, method, "sample") + ".")
+    by_d2 = _ordered(_metric_of(res, "distinct_2"), reverse=True)
     top_d2 = by_d2[0] if by_d2 else None
-    claims.text("ClaimSampleDiv", "Here vanilla sampling has the highest distinct-2 of the five." if top_d2 == "sample"
-                else f"Here, unexpectedly, {label[top_d2]} has a higher distinct-2 than vanilla sampling."
+    claims.text("ClaimSampleDiv", "Here vanilla sampling has the highest distinct-2 of the five" +
+                _spread_note(res, "sample", [m for m in by_d2 if m != "sample"], "distinct_2") + "."
+                if top_d2 == "sample"
+                else f"Here, unexpectedly, {METHOD_LABEL[top_d2]} has a higher distinct-2 than vanilla sampling."
                 if top_d2 else "")
+    metrics = res.json("decoding.json")["metrics"]
     pair = [(metrics["topp"][m], metrics["topk"][m]) for m in ("perplexity", "distinct_2")]
     verdict = ("" if any(None in p for p in pair) else ": at these settings top-$p$ is the more conservative of the two"
                if all(a < b for a, b in pair) else ": at these settings top-$p$ is the less conservative of the two"
                if all(a > b for a, b in pair) else "")
     claims.text("ClaimTopPVsTopK", "Going from top-$k$ ($k=\\DecK$) to top-$p$ ($p=\\DecP$) " +
-                versus("topp", "topk") + verdict + ".")
-    empty = [m for m in METHODS if metrics[m]["n_empty"]]
+                _versus(fr, res, "topp", "topk") + verdict + ".")
+    return {}
+
+
+def claim_empty(fr, claims, res):
+    """How many continuations were empty, if any, and how the metrics treat them."""
+    empty = [m for m in METHODS if _metric_of(res, "n_empty")[m]]
     claims.text("ClaimEmpty", "" if not empty else _join(
-        f"\\NEmpty{METHOD_CODE[m]}{{}} of {label[m]}'s" for m in empty) +
+        f"\\NEmpty{METHOD_CODE[m]}{{}} of {METHOD_LABEL[m]}'s" for m in empty) +
         " continuations were empty (the model ended them at once with EOS); an empty text has no perplexity, so "
         "they are left out of the perplexity mean and count as no $n$-grams.")
-    rep = {m: derived[m, "repeated_trigram_share"] for m in METHODS}
+    return {}
+
+
+def claim_repetition(fr, claims, res):
+    """Greedy's share of continuations that repeat a trigram, against the others'."""
+    rep = {m: repetition_stats(res, m)["repeated_trigram_share"] for m in METHODS}
     more = [m for m in METHODS if m != "greedy" and rep[m] >= rep["greedy"]]
     claims.text("ClaimRepetition",
-                f"{macro['greedy', 'repeated_trigram_share']}\\% of greedy's continuations repeat a word trigram "
-                f"inside themselves, against {macro['sample', 'repeated_trigram_share']}\\% of vanilla sampling's" +
+                f"{fr.ref('RepTriGreedy')}\\% of greedy's continuations repeat a word trigram "
+                f"inside themselves, against {fr.ref('RepTriSample')}\\% of vanilla sampling's" +
                 ("; greedy's share is the highest of the five." if not more else
-                 "; " + _join(label[m] for m in more) + (" repeats" if len(more) == 1 else " repeat") +
+                 "; " + _join(METHOD_LABEL[m] for m in more) + (" repeats" if len(more) == 1 else " repeat") +
                  " at least as often, so here repetition inside a continuation does not single greedy out."))
-    return {"table_decoding.tex": "\n".join(table) + "\n", "table_repetition.tex": "\n".join(repetition) + "\n",
-            "examples_decoding.tex": "\n".join(example_lines) + "\n"}, profile
+    return {}
 
 
-def sweep_fragments(fr, folder, claims):
-    """Macros, tables and claims of the sweeps (sweeps.json). Returns {file name: text}."""
-    src = "sweeps.json"
-    sw = _read_json(folder / src)
+# --- sweeps.json ------------------------------------------------------------------------------------------------
+SWEEP_GRID = {"temperature": ("t", "Temp"), "topk": ("k", "TopK"), "topp": ("p", "TopP")}
+
+
+def _param_value(param):
+    """"t=0.3" -> 0.3, "k=V" -> "V", "k=20" -> 20."""
+    value = param.split("=", 1)[1]
+    if value == "V":
+        return value
+    number = float(value)
+    return int(number) if number.is_integer() and "." not in value else number
+
+
+def sweep_runs(sw):
+    """The sweep's runs in file order as (run, family, macro suffix, grid index or None): "topk k=20" ->
+    ("topk k=20", "topk", "TopKC", 2); "greedy" -> ("greedy", "greedy", "Greedy", None)."""
+    runs = []
+    for run in sw["metrics"]:
+        family, _, param = run.partition(" ")
+        if family in SWEEP_GRID:
+            symbol, code = SWEEP_GRID[family]
+            index = sw["settings"][symbol].index(_param_value(param))
+            runs.append((run, family, code + LETTERS[index], index))
+        else:
+            runs.append((run, family, METHOD_CODE[family], None))
+    return runs
+
+
+def sweep_families(sw):
+    """{family: [its runs in grid order]} for the swept families."""
+    families = {}
+    for run, family, _, index in sweep_runs(sw):
+        if index is not None:
+            families.setdefault(family, []).append(run)
+    return families
+
+
+def sweep_setup(fr, claims, res):
+    """The sweep's models, device, vocabulary, sizes, seed and time; whether its length matches Table 1's."""
+    src, sw = "sweeps.json", res.json("sweeps.json")
     fr.value("SwProfile", sw, src, ["profile"], "text")
     fr.value("SwLM", sw, src, ["models", "lm"], "model")
     fr.value("SwCola", sw, src, ["models", "cola"], "model")
@@ -462,84 +809,88 @@ def sweep_fragments(fr, folder, claims):
     fr.value("SwNPerPrompt", sw, src, ["settings", "n_per_prompt"], "d")
     fr.value("SwSeed", sw, src, ["seed"], "d")
     fr.value("SwMinutes", sw, src, ["wall_time_s", "total"], "/60:.1f")
-    dec_len = _read_json(folder / "decoding.json")["settings"]["max_len"]
-    sweep_len = sw["settings"]["max_len"]
+    dec_len, sweep_len = res.json("decoding.json")["settings"]["max_len"], sw["settings"]["max_len"]
     claims.text("SwLengthNote", "the same length as in Table~\\ref{tab:decoding}" if sweep_len == dec_len
                 else "shorter than in Table~\\ref{tab:decoding}, so the two tables are not directly comparable"
                 if sweep_len < dec_len else
                 "longer than in Table~\\ref{tab:decoding}, so the two tables are not directly comparable")
-    metrics = sw["metrics"]
-    grid = {"temperature": ("t", "Temp"), "topk": ("k", "TopK"), "topp": ("p", "TopP")}
-    macro, rows, families, param_macro = {}, [], {}, {}
-    for run in metrics:
-        family, _, param = run.partition(" ")
-        if family in grid:
-            symbol, code = grid[family]
-            index = sw["settings"][symbol].index(_param_value(param))
-            suffix = code + LETTERS[index]
-            if sw["settings"][symbol][index] == "V":
-                shown = r"$k=|V|=\SwVocab$"
-            else:
-                param_macro[run] = fr.value("SwPar" + suffix, sw, src, ["settings", symbol, index], "g")
-                shown = f"${symbol}={param_macro[run]}$"
-            families.setdefault(family, []).append(run)
-        else:
-            suffix, shown = METHOD_CODE[family], ""
-        for metric in METRICS:
-            macro[run, metric] = fr.value("Sw" + METRIC_CODE[metric] + suffix, sw, src, ["metrics", run, metric],
-                                          METRIC_FMT[metric])
-        rows.append((family, METHOD_LABEL[family], shown, run))
-    table = [r"\begin{tabular}{@{}llrrrrr@{}}", r"\toprule",
-             r"method & setting & perplexity $\downarrow$ & fluency $\uparrow$ & "
-             r"distinct-1 & distinct-2 & distinct-3 \\"]
-    previous = None
-    for family, label, shown, run in rows:
-        if family != previous and family in grid or previous is None:
-            table.append(r"\midrule")
-        previous = family
-        table.append(f"{label} & {shown} & " + " & ".join(macro[run, m] for m in METRICS) + r" \\")
-    table += [r"\bottomrule", r"\end{tabular}"]
+    return {}
 
-    # --- equivalences
-    eq = sw["equivalences"]
-    eq_table = [r"\begin{tabular}{@{}lll@{}}", r"\toprule", r"setting & compared with & continuations identical \\",
-                r"\midrule"]
-    for run, code, shown in (("topk k=1", "KOne", "$k=1$"), ("topp p=0.0", "PZero", "$p=0$")):
+
+def _sweep_setting(fr, sw, run, family, suffix, index):
+    """How a sweep row names its setting ("$t=\\SwParTempA{}$", "$k=|V|=\\SwVocab$", "" for greedy/sampling),
+    defining the parameter's macro on first use."""
+    if index is None:
+        return ""
+    symbol = SWEEP_GRID[family][0]
+    if sw["settings"][symbol][index] == "V":
+        return r"$k=|V|=\SwVocab$"
+    return f"${symbol}={fr.value('SwPar' + suffix, sw, 'sweeps.json', ['settings', symbol, index], 'g')}$"
+
+
+def table_sweeps(fr, claims, res):
+    """table_sweeps.tex: every run of the sweep with its metrics (and their macros), one block per family."""
+    src, sw = "sweeps.json", res.json("sweeps.json")
+    rows, previous = [], None
+    for run, family, suffix, index in sweep_runs(sw):
+        shown = _sweep_setting(fr, sw, run, family, suffix, index)
+        cells = [fr.value("Sw" + METRIC_CODE[metric] + suffix, sw, src, ["metrics", run, metric], METRIC_FMT[metric])
+                 for metric in METRICS]
+        if family != previous and family in SWEEP_GRID or previous is None:
+            rows.append(r"\midrule")
+        previous = family
+        rows.append([METHOD_LABEL[family], shown] + cells)
+    return {"table_sweeps.tex": _tabular("@{}llrrrrr@{}", r"method & setting & perplexity $\downarrow$ & fluency "
+                                         r"$\uparrow$ & distinct-1 & distinct-2 & distinct-3", rows[1:])}
+
+
+GREEDY_EQUIVALENCES = (("topk k=1", "KOne", "$k=1$"), ("topp p=0.0", "PZero", "$p=0$"))
+VANILLA_EQUIVALENCES = (("temperature t=1.0", "TOne", "$t=1$"), ("topk k=V", "KV", "$k=|V|$"),
+                        ("topp p=1.0", "POne", "$p=1$"))
+
+
+def table_equivalence_greedy(fr, claims, res):
+    """table_equivalence_greedy.tex: how many continuations of k=1 and p=0 equal greedy's."""
+    src, sw = "sweeps.json", res.json("sweeps.json")
+    rows = []
+    for run, code, shown in GREEDY_EQUIVALENCES:
         same = fr.value(f"Eq{code}Same", sw, src, ["equivalences", "greedy", run, "identical"], "d")
         of = fr.value(f"Eq{code}Of", sw, src, ["equivalences", "greedy", run, "of"], "d")
-        eq_table.append(f"{shown} & greedy & {same} of {of}" + r" \\")
-    eq_table += [r"\bottomrule", r"\end{tabular}"]
-    vanilla = eq["vanilla_sampling"]
+        rows.append([shown, "greedy", f"{same} of {of}"])
+    return {"table_equivalence_greedy.tex": _tabular("@{}lll@{}", "setting & compared with & continuations identical",
+                                                     rows)}
+
+
+def table_equivalence_vanilla(fr, claims, res):
+    """table_equivalence_vanilla.tex: t=1, k=|V| and p=1 minus vanilla sampling, against the seed noise."""
+    src, sw = "sweeps.json", res.json("sweeps.json")
     base = ["equivalences", "vanilla_sampling"]
+    vanilla = lookup(sw, base)
     fr.value("EqNoiseFactor", sw, src, base + ["noise_factor"], "d")
-    noise_table = [r"\begin{tabular}{@{}lrrrrrl@{}}", r"\toprule",
-                   r"run minus vanilla sampling & perplexity & fluency & distinct-1 & distinct-2 & distinct-3 & "
-                   r"within noise \\",
-                   r"\midrule"]
-    cells = [fr.value("EqNoise" + METRIC_CODE[metric], sw, src, base + ["seed_noise", metric], DIFF_FMT[metric])
+    noise = [fr.value("EqNoise" + METRIC_CODE[metric], sw, src, base + ["seed_noise", metric], DIFF_FMT[metric])
              if vanilla["seed_noise"].get(metric) is not None else NOT_MEASURED for metric in METRICS]
-    noise_table.append(r"vanilla sampling, seed $+1$ (the noise) & " + " & ".join(cells) + r" & \\")
-    noise_table.append(r"\midrule")
-    held = {}
-    for run, code, shown in (("temperature t=1.0", "TOne", "$t=1$"), ("topk k=V", "KV", "$k=|V|$"),
-                             ("topp p=1.0", "POne", "$p=1$")):
+    rows = [r"vanilla sampling, seed $+1$ (the noise) & " + " & ".join(noise) + r" & \\", r"\midrule"]
+    for run, code, shown in VANILLA_EQUIVALENCES:
         cells = [fr.value(f"Eq{code}Diff{METRIC_CODE[metric]}", sw, src, base + [run, "difference", metric],
                           DIFF_FMT[metric]) if vanilla[run]["difference"].get(metric) is not None else NOT_MEASURED
                  for metric in METRICS]
-        within = fr.value(f"Eq{code}Within", sw, src, base + [run, "within_noise"], "bool")
-        noise_table.append(f"{shown} & " + " & ".join(cells) + f" & {within}" + r" \\")
-        held[code] = (shown, vanilla[run])
-    noise_table += [r"\bottomrule", r"\end{tabular}"]
+        rows.append([shown] + cells + [fr.value(f"Eq{code}Within", sw, src, base + [run, "within_noise"], "bool")])
+    return {"table_equivalence_vanilla.tex": _tabular(
+        "@{}lrrrrrl@{}", r"run minus vanilla sampling & perplexity & fluency & distinct-1 & distinct-2 & "
+                         r"distinct-3 & within noise", rows)}
 
-    # --- claims
-    for run, code, shown in (("topk k=1", "KOne", "$k=1$"), ("topp p=0.0", "PZero", "$p=0$")):
-        result = eq["greedy"][run]
+
+def claims_equivalence(fr, claims, res):
+    """Whether each equivalence the theory predicts held, never hiding one that failed."""
+    eq = res.json("sweeps.json")["equivalences"]
+    for run, code, shown in GREEDY_EQUIVALENCES:
         claims.text(f"ClaimEq{code}",
                     f"{shown} reproduced greedy's text exactly, in all \\Eq{code}Of{{}} continuations"
-                    if result["all_identical"] else
+                    if eq["greedy"][run]["all_identical"] else
                     f"{shown} reproduced greedy's text in only \\Eq{code}Same{{}} of \\Eq{code}Of{{}} continuations, "
                     "which contradicts the theory and points to a tie between top tokens or a bug")
-    for code, (shown, result) in held.items():
+    for run, code, shown in VANILLA_EQUIVALENCES:
+        result = eq["vanilla_sampling"][run]
         differences = result["difference"]
         if differences and all(d == 0 for d in differences.values()):
             text = (f"{shown} gave exactly the metrics of vanilla sampling (every difference is zero): "
@@ -552,17 +903,27 @@ def sweep_fragments(fr, folder, claims):
                     "difference on some metric, which the theory does not predict (the seed noise estimated from "
                     "one pair of seeds is itself noisy)")
         claims.text(f"ClaimEq{code}", text)
+    return {}
+
+
+def claims_sweep_trends(fr, claims, res):
+    """How perplexity, distinct-2 and fluency move along each grid; what the trade-off plot's quality axis is; how
+    close the lowest temperature comes to greedy."""
+    sw = res.json("sweeps.json")
+    metrics, families = sw["metrics"], sweep_families(sw)
+    suffix = {run: s for run, _, s, _ in sweep_runs(sw)}
     for family, runs in families.items():
-        symbol = grid[family][0]
         first, last = runs[0], runs[-1]
         parts = []
         for metric in ("perplexity", "distinct_2", "fluency"):
             movement = trend([metrics[r][metric] for r in runs])
             if movement is not None:
                 name = {"distinct_2": "distinct-2"}.get(metric, metric)
-                parts.append(f"{name} {movement} ({macro[first, metric]} to {macro[last, metric]})")
-        claims.text("ClaimTrend" + grid[family][1], f"As ${symbol}$ grows over the grid, " + _join(parts) + "."
-                    if parts else "")
+                code = METRIC_CODE[metric]
+                parts.append(f"{name} {movement} ({fr.ref('Sw' + code + suffix[first])} to "
+                             f"{fr.ref('Sw' + code + suffix[last])})")
+        claims.text("ClaimTrend" + SWEEP_GRID[family][1], f"As ${SWEEP_GRID[family][0]}$ grows over the grid, " +
+                    _join(parts) + "." if parts else "")
     if all(row["fluency"] is not None for row in metrics.values()):     # the notebook's plot_tradeoff rule
         claims.text("TradeoffQuality", "fluency (the CoLA classifier's mean probability of ``acceptable'')")
     else:
@@ -574,28 +935,74 @@ def sweep_fragments(fr, folder, claims):
         d2 = {r: metrics[r]["distinct_2"] for r in (low_t, "greedy", "sample")}
         closer = [m for m, v in (("perplexity", ppl), ("distinct-2", d2))
                   if None not in v.values() and abs(v[low_t] - v["greedy"]) < abs(v[low_t] - v["sample"])]
-        shown = f"$t={param_macro[low_t]}$"
+        shown = f"$t={fr.ref('SwPar' + suffix[low_t])}$"
         claims.text("ClaimLowT", f"The lowest temperature of the grid, {shown}, is already closer to greedy than to "
                     "vanilla sampling in " + _join(closer) if closer else
                     f"The lowest temperature of the grid, {shown}, is not yet closer to greedy than to vanilla "
                     "sampling in perplexity or distinct-2: the grid does not reach small enough $t$")
-    return {"table_sweeps.tex": "\n".join(table) + "\n", "table_equivalence_greedy.tex": "\n".join(eq_table) + "\n",
-            "table_equivalence_vanilla.tex": "\n".join(noise_table) + "\n"}
+    return {}
 
 
-def _param_value(param):
-    """"t=0.3" -> 0.3, "k=V" -> "V", "k=20" -> 20."""
-    value = param.split("=", 1)[1]
-    if value == "V":
-        return value
-    number = float(value)
-    return int(number) if number.is_integer() and "." not in value else number
+# --- Part 1.2: distillation.json --------------------------------------------------------------------------------
+# The four systems of the Part 1.2 table, in order, and an optional fifth: (a) the student as initialised, (b) the
+# student fine-tuned on the teacher's summaries (distillation), (c) the student fine-tuned on the reference
+# highlights with the same budget (gold), (d) the teacher; and, where the student is the teacher with layers
+# removed, the whole model prompted as the student is (it measures what removing the layers cost). Each is read
+# from distillation.json's "systems"; a file that predates them has "rouge" with student_before / student_after /
+# teacher, read as (a), (b) and (d). A system, interval, length or cost the run did not write prints "not measured".
+KD_SYSTEMS = ("student_init", "student_distilled", "student_gold", "teacher", "student_undropped")
+KD_REQUIRED = KD_SYSTEMS[:4]                   # always a row, "not measured" if absent
+KD_CODE = {"student_init": "Init", "student_distilled": "Distilled", "student_gold": "Gold", "teacher": "Teacher",
+           "student_undropped": "Undropped"}
+KD_LABEL = {"student_init": "(a) student as initialised", "student_distilled": "(b) student distilled from the teacher",
+            "student_gold": "(c) student fine-tuned on the references", "teacher": "(d) teacher",
+            "student_undropped": "whole model, prompted as the student"}
+KD_OLD_KEY = {"student_init": "student_before", "student_distilled": "student_after", "teacher": "teacher"}
+KD_EXAMPLE_FIELDS = (("reference", "Reference", "reference"), ("teacher", "Teacher", "teacher"),
+                     ("student_init", "Init", "student (a)"), ("student_distilled", "Distilled", "student (b)"),
+                     ("student_gold", "Gold", "student (c)"))
+KD_EXAMPLE_OLD_KEY = {"student_init": "student_before", "student_distilled": "student_after"}
+KD_STEP_LABEL = {   # distillation.json "minutes": the steps' labels in the cost table; other keys print as they are
+    "student_before": "student summarises the held-out articles, before (with loading)",
+    "teacher_train": "teacher summarises the training articles (with loading)",
+    "teacher_heldout": "teacher summarises the held-out articles",
+    "fine_tune": "fine-tuning the student on the teacher's summaries",
+    "fine_tune_gold": "fine-tuning the student on the references (control)",
+    "student_after": "student summarises the held-out articles, after",
+    "student_gold": "control student summarises the held-out articles",
+    "student_undropped": "whole model summarises the held-out articles",
+}
 
 
-def kd_fragments(fr, folder, claims):
-    """Macros, tables and claims of Part 1.2 (distillation.json). Returns {file name: text}."""
-    src = "distillation.json"
-    kd = _read_json(folder / src)
+def kd_rouge_path(kd, system, rouge):
+    """Where distillation.json holds `system`'s `rouge` F1 (new or old layout); None if it does not."""
+    if system in (kd.get("systems") or {}):
+        return ["systems", system, "rouge", rouge]
+    if KD_OLD_KEY.get(system) in (kd.get("rouge") or {}):
+        return ["rouge", KD_OLD_KEY[system], rouge]
+    return None
+
+
+def kd_rouge(kd, system, rouge):
+    path = kd_rouge_path(kd, system, rouge)
+    return None if path is None else lookup(kd, path)
+
+
+def kd_interval(kd, system, rouge):
+    """(low, high) of the bootstrap interval of `system`'s `rouge`, or None."""
+    path = ["systems", system, "rouge_ci", rouge]
+    return tuple(lookup(kd, path)) if has_path(kd, path) else None
+
+
+def kd_present(kd):
+    """The systems this run measured, in table order."""
+    return [s for s in KD_SYSTEMS if kd_rouge_path(kd, s, "rougeL") is not None]
+
+
+def kd_setup(fr, claims, res):
+    """Teacher and student, their sizes and ratio, the article counts, the student's initialisation, whether they
+    share a tokeniser and their context lengths (the sentences that depend on the profile)."""
+    src, kd = "distillation.json", res.json("distillation.json")
     fr.value("KDProfile", kd, src, ["profile"], "text")
     fr.value("KDTeacher", kd, src, ["teacher"], "model")
     fr.value("KDStudent", kd, src, ["student"], "model")
@@ -603,117 +1010,266 @@ def kd_fragments(fr, folder, claims):
     fr.value("KDTeacherParams", kd, src, ["teacher_parameters"], "/1e6:.1f")
     fr.value("KDStudentParams", kd, src, ["student_parameters"], "/1e6:.1f")
     fr.value("KDStudentLayers", kd, src, ["student_layers"], "d")
-    fr.derived("KDParamRatio", kd["teacher_parameters"] / kd["student_parameters"], ".1f", src=src, op="ratio",
-               num=["teacher_parameters"], den=["student_parameters"])
     ratio = kd["teacher_parameters"] / kd["student_parameters"]
-    claims.text("KDSizeComparison", "$\\KDParamRatio\\times$ fewer parameters than the teacher" if ratio > 1 else
+    fr.derived("KDParamRatio", ratio, ".2f", src=src, op="ratio", num=["teacher_parameters"],
+               den=["student_parameters"])
+    fr.derived("KDParamSaving", 1 - 1 / ratio, "x100:.0f", src=src, op="one_minus_ratio",
+               num=["student_parameters"], den=["teacher_parameters"])
+    claims.text("KDSizeComparison", "\\KDParamSaving\\% fewer parameters than the teacher (a ratio of "
+                "$\\KDParamRatio$)" if ratio > 1 else
                 "no fewer parameters than the teacher, so this profile cannot show what distillation saves")
     fr.value("KDNTrain", kd, src, ["n_train_articles"], "d")
     fr.value("KDNEval", kd, src, ["n_eval_articles"], "d")
     fr.value("KDMissing", kd, src, ["teacher_missing_tldr"], "d")
     fr.derived("KDNResponses", kd["n_train_articles"] + kd["n_eval_articles"], "d", src=src, op="sum",
                paths=[["n_train_articles"], ["n_eval_articles"]])
-    dropped = kd.get("student_drop_layers")
-    if not dropped:
+    if not kd.get("student_drop_layers"):
         fr.add("KDStudentInit", "the pretrained student, whole", None)
     else:
-        fr.add("KDStudentInit", "a copy of the teacher with some of its decoder layers removed (spread through "
-               "the depth, never the first or the last; the exact indices are in distillation.json) and all of the "
-               "teacher's embeddings, the layer-dropping initialisation of DistilBERT", None)
-    macro = {}
-    for who in KD_WHO:
+        fr.derived("KDDroppedLayers", len(kd["student_drop_layers"]), "d", src=src, op="len",
+                   path=["student_drop_layers"])
+        fr.add("KDStudentInit", "a copy of the teacher without \\KDDroppedLayers{} of its decoder layers (spread "
+               "through the depth, never the first or the last; the indices are in distillation.json) and with all "
+               "of the teacher's embeddings, the layer-dropping initialisation of DistilBERT", None)
+    claims_kd_profile(fr, claims, res)
+    topics = kd.get("topics") or {}
+    if topics.get("train") and topics.get("heldout"):
+        fr.derived("KDNTrainTopics", len(topics["train"]), "d", src=src, op="len", path=["topics", "train"])
+        fr.derived("KDNHeldoutTopics", len(topics["heldout"]), "d", src=src, op="len", path=["topics", "heldout"])
+        shared = sorted(set(topics["train"]) & set(topics["heldout"]))
+        claims.text("ClaimKDData", "The training articles cover \\KDNTrainTopics{} topics and the held-out articles "
+                    "\\KDNHeldoutTopics{} " + ("other topics that no training article has, so a student cannot score "
+                                               "by having learnt a topic's template." if not shared else
+                                               "topics, some of which the training articles share, so a student can "
+                                               "score partly by having learnt those topics' templates."))
+    else:
+        claims.text("ClaimKDData", "distillation.json does not record the articles' topics, so whether the held-out "
+                    "articles' topics also occur in training is not shown by this run.")
+    return {}
+
+
+def claims_kd_profile(fr, claims, res):
+    """Tokenisers and context length, from the results rather than from what the colab profile's models are."""
+    src, kd = "distillation.json", res.json("distillation.json")
+    shared = kd.get("same_tokenizer")
+    if shared is None and kd["teacher"] == kd["student"]:
+        shared = True                                    # the student is cut from the teacher: one tokeniser
+    if shared is True:
+        text = ("Teacher and student share one tokeniser here, so token-level distillation (matching the teacher's "
+                "next-token distributions) would be possible; this run distils at the sequence level all the same, "
+                "as the assignment does.")
+    elif shared is False:
+        text = ("Teacher and student tokenise differently, so token-level distillation (matching the teacher's "
+                "next-token distributions) would first need the two vocabularies aligned; sequence-level "
+                "distillation needs only the teacher's text.")
+    else:
+        text = "Whether teacher and student share a tokeniser is not recorded in distillation.json."
+    claims.text("ClaimKDTokenizers", text)
+    fr.value_or_missing("KDStudentContext", kd, src, ["student_context_length"], "d")
+    claims.text("ClaimKDContext", "The student reads at most \\KDStudentContext{} positions for article, "
+                "\\code{TL;DR:} and summary together, so a longer article is cut (the notebook cuts the article, "
+                "never the suffix or the summary)" if kd.get("student_context_length") else
+                "The student's context length is not recorded in distillation.json; the notebook cuts a long "
+                "article to fit it, never the suffix or the summary")
+    return {}
+
+
+def kd_rouge_macros(fr, claims, res):
+    """ROUGE F1 x 100 of every system, its bootstrap interval and its mean summary length; the reference length and
+    the bootstrap's confidence level."""
+    src, kd = "distillation.json", res.json("distillation.json")
+    for system in KD_SYSTEMS:
+        if system not in KD_REQUIRED and kd_rouge_path(kd, system, "rougeL") is None:
+            continue
+        code = KD_CODE[system]
         for rouge in ROUGE:
-            macro[who, rouge] = fr.value(f"R{ROUGE_CODE[rouge]}{KD_CODE[who]}", kd, src, ["rouge", who, rouge],
-                                         "x100:.1f")
+            path = kd_rouge_path(kd, system, rouge) or ["systems", system, "rouge", rouge]
+            fr.value_or_missing(f"R{ROUGE_CODE[rouge]}{code}", kd, src, path, "x100:.1f")
+            for end, side in ((0, "Lo"), (1, "Hi")):
+                fr.value_or_missing(f"R{ROUGE_CODE[rouge]}{code}{side}", kd, src,
+                                    ["systems", system, "rouge_ci", rouge, end], "x100:.1f")
+        fr.value_or_missing(f"KDWords{code}", kd, src, ["systems", system, "summary_words"], ".1f")
+    fr.value_or_missing("KDWordsReference", kd, src, ["reference_words"], ".1f")
+    fr.value_or_missing("KDConfidence", kd, src, ["bootstrap", "confidence"], "x100:.0f")
+    fr.value_or_missing("KDResamples", kd, src, ["bootstrap", "resamples"], "d")
+    return {}
+
+
+def table_rouge(fr, claims, res):
+    """table_rouge.tex: ROUGE F1 x 100 [bootstrap interval] and mean summary words of each system, and the
+    references' length."""
+    kd = res.json("distillation.json")
+    rows = []
+    for system in KD_SYSTEMS:
+        if system not in KD_REQUIRED and kd_rouge_path(kd, system, "rougeL") is None:
+            continue
+        code, cells = KD_CODE[system], []
+        for rouge in ROUGE:
+            value = fr.ref(f"R{ROUGE_CODE[rouge]}{code}")
+            if kd_interval(kd, system, rouge) is not None:
+                value += f" [{fr.ref(f'R{ROUGE_CODE[rouge]}{code}Lo')}, {fr.ref(f'R{ROUGE_CODE[rouge]}{code}Hi')}]"
+            cells.append(value)
+        rows.append([KD_LABEL[system]] + cells + [fr.ref(f"KDWords{code}")])
+    rows += [r"\midrule", ["reference highlights", "", "", "", fr.ref("KDWordsReference")]]
+    return {"table_rouge.tex": _tabular("@{}lrrrr@{}", "summaries by & ROUGE-1 & ROUGE-2 & ROUGE-L & words", rows)}
+
+
+def kd_training(fr, claims, res):
+    """The training loss, first and last logged value."""
+    src, kd = "distillation.json", res.json("distillation.json")
     losses = kd["training_loss"]
     if losses:
         fr.value("KDLossFirst", kd, src, ["training_loss", 0], ".3f")
         fr.value("KDLossLast", kd, src, ["training_loss", len(losses) - 1], ".3f")
         fr.derived("KDLossN", len(losses), "d", src=src, op="len", path=["training_loss"])
-    minutes = kd["minutes"]
-    for step, code in (("student_before", "Before"), ("teacher_train", "TeacherTrain"),
-                       ("teacher_heldout", "TeacherHeldout"), ("fine_tune", "FineTune"), ("student_after", "After"),
-                       ("total", "Total")):
-        fr.value("KDMin" + code, kd, src, ["minutes", step], ".2f")
-    per_article = {
-        "TeacherTrain": (minutes["teacher_train"] * 60 / kd["n_train_articles"], ["minutes", "teacher_train"],
-                         ["n_train_articles"]),
-        "Before": (minutes["student_before"] * 60 / kd["n_eval_articles"], ["minutes", "student_before"],
-                   ["n_eval_articles"]),
-        "After": (minutes["student_after"] * 60 / kd["n_eval_articles"], ["minutes", "student_after"],
-                  ["n_eval_articles"])}
-    for code, (value, num, den) in per_article.items():
-        fr.derived("KDSec" + code, value, ".2f", src=src, op="ratio", num=num, den=den, scale=60)
+    return {}
+
+
+def table_kd_cost(fr, claims, res):
+    """table_kd_cost.tex: minutes per step, as the run recorded them (each including its model's loading)."""
+    src, kd = "distillation.json", res.json("distillation.json")
+    rows = []
+    for step in kd["minutes"]:
+        if step == "total":
+            continue
+        name = "KDMin" + "".join(part.capitalize() for part in step.split("_"))
+        rows.append([KD_STEP_LABEL.get(step, latex_escape(step)), fr.value(name, kd, src, ["minutes", step], ".2f")])
+    rows += [r"\midrule", ["total", fr.value("KDMinTotal", kd, src, ["minutes", "total"], ".2f")]]
+    return {"table_kd_cost.tex": _tabular("@{}lr@{}", "step & minutes", rows)}
+
+
+def table_kd_speed(fr, claims, res):
+    """table_kd_speed.tex: teacher and student generation speed measured at equal batch size and precision
+    (distillation.json "costs"), or "not measured"."""
+    src, kd = "distillation.json", res.json("distillation.json")
+    fr.value_or_missing("KDCostBatch", kd, src, ["costs", "batch_size"], "d")
+    fr.value_or_missing("KDCostDtype", kd, src, ["costs", "dtype"], "text")
+    fr.value_or_missing("KDCostMaxNew", kd, src, ["costs", "max_new_tokens"], "d")
+    rows = []
+    for who, code in (("teacher", "Teacher"), ("student", "Student")):
+        base = ["costs", who]
+        cells = [fr.value_or_missing(f"KDCost{code}Articles", kd, src, base + ["articles"], "d"),
+                 fr.value_or_missing(f"KDCost{code}Tokens", kd, src, base + ["new_tokens"], "d"),
+                 fr.value_or_missing(f"KDCost{code}Seconds", kd, src, base + ["seconds"], ".1f")]
+        for name, num, den in ((f"KDCost{code}TokPerS", "new_tokens", "seconds"),
+                               (f"KDCost{code}SecPerArticle", "seconds", "articles")):
+            if has_path(kd, base + [num]) and has_path(kd, base + [den]) and lookup(kd, base + [den]):
+                cells.append(fr.derived(name, lookup(kd, base + [num]) / lookup(kd, base + [den]),
+                                        ".1f" if num == "new_tokens" else ".2f", src=src, op="ratio",
+                                        num=base + [num], den=base + [den]))
+            else:
+                cells.append(fr.add(name, NOT_MEASURED, {"src": src, "missing": base + [num], "fmt": ".2f"}))
+        rows.append([who] + cells)
+    return {"table_kd_speed.tex": _tabular("@{}lrrrrr@{}", "model & articles & new tokens & seconds & tokens/s & "
+                                           "s per article", rows)}
+
+
+def kd_settings(fr, claims, res):
+    """The generation and training settings distillation.json records, as one sentence."""
+    src, kd = "distillation.json", res.json("distillation.json")
     settings = kd.get("settings") or {}
     shown = [template.format(fr.value(name, kd, src, ["settings", key], fmt))
              for key, (name, fmt, template) in KD_SETTINGS.items() if key in settings]
     fr.add("KDSettings", (_join(shown) + ".") if shown else
            "the generation and training settings are the notebook's \\texttt{PROFILES} entry for this profile "
            "(\\texttt{distillation.json} does not record them).", None)
+    return {}
 
-    # --- tables
-    rouge_table = [r"\begin{tabular}{@{}lrrr@{}}", r"\toprule", r"summaries by & ROUGE-1 & ROUGE-2 & ROUGE-L \\",
-                   r"\midrule"]
-    for who in KD_WHO:
-        rouge_table.append(KD_LABEL[who] + " & " + " & ".join(macro[who, r] for r in ROUGE) + r" \\")
-    rouge_table += [r"\bottomrule", r"\end{tabular}"]
-    cost_table = [r"\begin{tabular}{@{}lr@{}}", r"\toprule", r"step & minutes \\", r"\midrule",
-                  r"student summarises the held-out articles, before (with loading) & \KDMinBefore \\",
-                  r"teacher summarises the training articles (with loading) & \KDMinTeacherTrain \\",
-                  r"teacher summarises the held-out articles & \KDMinTeacherHeldout \\",
-                  r"fine-tuning the student & \KDMinFineTune \\",
-                  r"student summarises the held-out articles, after & \KDMinAfter \\",
-                  r"\midrule", r"total & \KDMinTotal \\", r"\bottomrule", r"\end{tabular}"]
+
+def examples_kd(fr, claims, res):
+    """examples_kd.tex: the first stored held-out articles with every system's summary."""
+    src, kd = "distillation.json", res.json("distillation.json")
     examples = kd.get("examples") or []
     lines = []
     for i, example in enumerate(examples[:N_KD_EXAMPLES]):
         letter = LETTERS[i]
-        names = {}
-        for key, code in (("id", "Id"), ("article", "Article"), ("reference", "Reference"), ("teacher", "Teacher"),
-                          ("student_before", "Before"), ("student_after", "After")):
-            names[key] = fr.value(f"KDEx{code}{letter}", kd, src, ["examples", i, key], "text")
+        ident = fr.value(f"KDExId{letter}", kd, src, ["examples", i, "id"], "text")
+        article = fr.value(f"KDExArticle{letter}", kd, src, ["examples", i, "article"], "text")
+        topic = (f" (topic: {fr.value(f'KDExTopic{letter}', kd, src, ['examples', i, 'topic'], 'text')})"
+                 if "topic" in example else "")
         lines += [r"\begin{tabularx}{\linewidth}{@{}>{\bfseries}p{0.17\linewidth}X@{}}", r"\toprule",
-                  f"\\multicolumn{{2}}{{@{{}}l}}{{Held-out article \\texttt{{{names['id']}}}}} \\\\", r"\midrule",
-                  f"article (start) & {names['article']}\\,\\ldots \\\\[2pt]",
-                  f"reference & {names['reference']} \\\\[2pt]",
-                  f"teacher & {names['teacher']} \\\\[2pt]",
-                  f"student before & {names['student_before']} \\\\[2pt]",
-                  f"student after & {names['student_after']} \\\\",
-                  r"\bottomrule", r"\end{tabularx}", r"\medskip", ""]
-    for key, code in (("reference", "Reference"), ("teacher", "Teacher"), ("student_before", "Before"),
-                      ("student_after", "After")):
-        if examples:
-            fr.derived("KDExWords" + code, sum(len(e[key].split()) for e in examples) / len(examples), ".1f", src=src,
-                       op="mean_words_examples", key=key)
+                  f"\\multicolumn{{2}}{{@{{}}l}}{{Held-out article \\texttt{{{ident}}}{topic}}} \\\\", r"\midrule",
+                  f"article (start) & {article}\\,\\ldots \\\\[2pt]"]
+        for key, code, label in KD_EXAMPLE_FIELDS:
+            key = key if key in example else KD_EXAMPLE_OLD_KEY.get(key)
+            if key in example:
+                lines.append(f"{label} & {fr.value(f'KDEx{code}{letter}', kd, src, ['examples', i, key], 'text')}"
+                             " \\\\[2pt]")
+        lines += [r"\bottomrule", r"\end{tabularx}", r"\medskip", ""]
     fr.derived("KDNExamplesShown", min(len(examples), N_KD_EXAMPLES), "d", src=src, op="len", path=["examples"],
                at_most=N_KD_EXAMPLES)
-    fr.derived("KDNExamples", len(examples), "d", src=src, op="len", path=["examples"])
+    return {"examples_kd.tex": "\n".join(lines)}
 
-    # --- claims
-    rouge = kd["rouge"]
-    moves = []
+
+def _kd_compare(fr, kd, better, worse):
+    """How system `better` compares with `worse` on each ROUGE variant, with the bootstrap intervals when present:
+    "ROUGE-L rose from A to B (intervals disjoint)"."""
+    parts = []
     for r in ROUGE:
-        before, after = rouge["student_before"][r], rouge["student_after"][r]
-        if after == before:
-            moves.append(f"ROUGE-{r[5:]} stayed at {macro['student_after', r]}")
-        else:
-            verb = "rose" if after > before else "fell"
-            moves.append(f"ROUGE-{r[5:]} {verb} from {macro['student_before', r]} to {macro['student_after', r]}")
-    claims.text("ClaimKDRouge", "After distillation the student's " + _join(moves) + ".")
-    above = [r for r in ROUGE if rouge["teacher"][r] > rouge["student_after"][r]]
-    if len(above) == len(ROUGE):
-        text = "The teacher still scores higher than the distilled student on all three."
-    elif not above:
-        text = ("The distilled student matches or beats its teacher on all three, which is possible because ROUGE "
-                "rewards overlap with the reference highlights, not faithfulness to the teacher.")
+        a, b = kd_rouge(kd, worse, r), kd_rouge(kd, better, r)
+        shown_a, shown_b = fr.ref(f"R{ROUGE_CODE[r]}{KD_CODE[worse]}"), fr.ref(f"R{ROUGE_CODE[r]}{KD_CODE[better]}")
+        verb = "is equal at" if a == b else "rises" if b > a else "falls"
+        text = f"ROUGE-{r[5:]} {verb} {shown_b}" if a == b else f"ROUGE-{r[5:]} {verb} from {shown_a} to {shown_b}"
+        ia, ib = kd_interval(kd, worse, r), kd_interval(kd, better, r)
+        if ia and ib:
+            text += " (intervals disjoint)" if ia[1] < ib[0] or ib[1] < ia[0] else " (intervals overlap)"
+        parts.append(text)
+    return _join(parts)
+
+
+def claims_kd_rouge(fr, claims, res):
+    """What distillation did (b against a), against the gold control (c) and the teacher (d), how much of it is
+    repair of removed layers, and whether the intervals support it."""
+    kd = res.json("distillation.json")
+    present = kd_present(kd)
+    intervals = any(kd_interval(kd, s, "rougeL") for s in present)
+    claims.text("ClaimKDIntervals", "Intervals are \\KDConfidence\\% bootstrap intervals over the held-out articles "
+                "(\\KDResamples{} resamples); a difference is called clear only where they are disjoint."
+                if intervals else "No bootstrap intervals were measured, so differences of a few points may be "
+                "noise from the choice of held-out articles.")
+    if {"student_init", "student_distilled"} <= set(present):
+        claims.text("ClaimKDRouge", "From (a) to (b), " + _kd_compare(fr, kd, "student_distilled", "student_init")
+                    + ".")
     else:
-        text = ("The teacher scores higher on " + _join(f"ROUGE-{r[5:]}" for r in above) +
-                ", the distilled student on the others.")
-    claims.text("ClaimKDTeacher", text)
-    gained = [r for r in ROUGE if rouge["student_after"][r] > rouge["student_before"][r]]
+        claims.text("ClaimKDRouge", "The student before and after distillation were not both measured.")
+    if {"student_gold", "student_distilled"} <= set(present):
+        claims.text("ClaimKDGold", "From the gold control (c) to the distilled student (b), " +
+                    _kd_compare(fr, kd, "student_distilled", "student_gold") + ": this is what training on the "
+                    "teacher's summaries rather than the references changed, at the same budget.")
+    else:
+        claims.text("ClaimKDGold", "The control fine-tuned on the reference highlights (c) was not measured, so this "
+                    "run cannot separate what the teacher's summaries taught from what any fine-tuning on summaries "
+                    "would.")
+    if {"teacher", "student_distilled"} <= set(present):
+        claims.text("ClaimKDTeacher", "From the teacher (d) to the distilled student (b), " +
+                    _kd_compare(fr, kd, "student_distilled", "teacher") + ".")
+    else:
+        claims.text("ClaimKDTeacher", "")
+    gained = [r for r in ROUGE if {"student_init", "student_distilled"} <= set(present) and
+              kd_rouge(kd, "student_distilled", r) > kd_rouge(kd, "student_init", r)]
     claims.text("ClaimKDWorked", "Distillation improved the student on every ROUGE variant."
                 if len(gained) == len(ROUGE) else
                 "Distillation did \\emph{not} improve the student on every ROUGE variant here.")
+    if not kd.get("student_drop_layers"):
+        claims.text("ClaimKDRepair", "")
+    elif {"student_undropped", "student_init", "student_distilled"} <= set(present):
+        above = kd_rouge(kd, "student_distilled", "rougeL") > kd_rouge(kd, "student_undropped", "rougeL")
+        claims.text("ClaimKDRepair", "Removing the layers took ROUGE-L from \\RLUndropped{} (the whole model, "
+                    "prompted as the student) to \\RLInit{}; the distilled student's \\RLDistilled{} is " +
+                    ("above that, so only the part of the gain from (a) to (b) up to \\RLUndropped{} can be repair "
+                     "of the removed layers." if above else
+                     "not above it, so the whole gain from (a) to (b) may be repair of the removed layers."))
+    else:
+        claims.text("ClaimKDRepair", "Because the student is the teacher with layers removed, part of the gain from "
+                    "(a) to (b) is repair of the removed layers rather than anything the teacher's summaries taught; "
+                    "the whole model prompted as the student was not measured, so how much is not known here.")
+    return {}
+
+
+def claims_kd_process(fr, claims, res):
+    """Whether the loss fell; how many teacher responses lacked the TL;DR marker; summary lengths."""
+    kd = res.json("distillation.json")
+    losses = kd["training_loss"]
     if losses:
         claims.text("ClaimKDLoss", "The training loss (per summary token) went from \\KDLossFirst{} to \\KDLossLast{} "
                     "over the \\KDLossN{} logged steps" + ("." if losses[-1] < losses[0] else
@@ -724,57 +1280,92 @@ def kd_fragments(fr, folder, claims):
                 if kd["teacher_missing_tldr"] == 0 else
                 "\\KDMissing{} of the \\KDNResponses{} teacher responses lacked the \\texttt{TL;DR:} marker; they were "
                 "kept whole as summaries, unfiltered.")
-    teacher_rate, student_rate = per_article["TeacherTrain"][0], per_article["Before"][0]
-    if teacher_rate > 0 and student_rate > 0:
-        ratio = teacher_rate / student_rate
-        teacher_slower = ratio >= 1
-        fr.derived("KDSpeedRatio", ratio if teacher_slower else 1 / ratio, ".1f", src=src, op="ratio_of_ratios",
-                   num=[["minutes", "teacher_train"], ["n_train_articles"]],
-                   den=[["minutes", "student_before"], ["n_eval_articles"]], invert=not teacher_slower)
-        claims.text("ClaimKDSpeed", "Per article, the teacher's step took \\KDSecTeacherTrain{}\\,s and the student's "
-                    "\\KDSecBefore{}\\,s, so the teacher's was " + ("slower" if teacher_slower else "faster") +
-                    " by a factor of \\KDSpeedRatio")
+    teacher, reference = (lookup(kd, p) if has_path(kd, p) else None
+                          for p in (["systems", "teacher", "summary_words"], ["reference_words"]))
+    if teacher and reference:
+        longer = teacher / reference
+        fr.derived("KDTeacherLengthRatio", longer, ".1f", src="distillation.json", op="ratio",
+                   num=["systems", "teacher", "summary_words"], den=["reference_words"])
+        claims.text("ClaimKDLengths", "The teacher's summaries average \\KDWordsTeacher{} words against the "
+                    "references' \\KDWordsReference{} (a ratio of \\KDTeacherLengthRatio); ROUGE F1 " +
+                    ("penalises the extra words through precision, and a student that copies the teacher's length "
+                     "inherits that penalty." if longer > 1.2 else "is little affected by length here."))
     else:
-        claims.text("ClaimKDSpeed", "A step took no measurable time, so the recorded times do not compare the models")
-    return {"table_rouge.tex": "\n".join(rouge_table) + "\n", "table_kd_cost.tex": "\n".join(cost_table) + "\n",
-            "examples_kd.tex": "\n".join(lines)}
+        claims.text("ClaimKDLengths", "Summary lengths were not measured, so how much length moves ROUGE here is not "
+                    "known.")
+    return {}
+
+
+def claim_kd_speed(fr, claims, res):
+    """Teacher against student: measured speed at equal batch and precision when present; which step took the most
+    time."""
+    kd = res.json("distillation.json")
+    costs = kd.get("costs") or {}
+    rate = {who: costs[who]["seconds"] / costs[who]["articles"] for who in ("teacher", "student")
+            if costs.get(who, {}).get("articles") and costs[who].get("seconds")}
+    if len(rate) == 2:
+        faster = rate["teacher"] / rate["student"]
+        fr.derived("KDSpeedRatio", faster if faster >= 1 else 1 / faster, ".1f", src="distillation.json",
+                   op="ratio_of_ratios", num=[["costs", "teacher", "seconds"], ["costs", "teacher", "articles"]],
+                   den=[["costs", "student", "seconds"], ["costs", "student", "articles"]], invert=faster < 1)
+        claims.text("ClaimKDSpeed", "At batch size \\KDCostBatch{} in \\code{\\KDCostDtype}, the teacher took "
+                    "\\KDCostTeacherSecPerArticle{}\\,s per article and the student \\KDCostStudentSecPerArticle{}\\,s,"
+                    " so the student was " + ("faster" if faster >= 1 else "slower") + " by a factor of "
+                    "\\KDSpeedRatio")
+    else:
+        claims.text("ClaimKDSpeed", "Teacher and student speed at equal batch size and precision were not measured "
+                    "(Table~\\ref{tab:kd-speed}), so this run does not show what the student saves per article")
+    steps = {k: v for k, v in kd["minutes"].items() if k != "total"}
+    longest = max(steps, key=steps.get)
+    name = "KDMin" + "".join(part.capitalize() for part in longest.split("_"))
+    claims.text("ClaimKDLongest", f"The longest step of this run was {KD_STEP_LABEL.get(longest, latex_escape(longest))}"
+                f" ({fr.ref(name)} min of \\KDMinTotal).")
+    return {}
+
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# What runs, in order, for each results file; a file that is missing skips its builders and turns its \if switch off.
+BUILDERS = {
+    "decoding.json": (decoding_setup, decoding_metrics, decoding_repetition_stats, examples_decoding,
+                      table_decoding, table_repetition, claims_perplexity, claims_diversity, claims_fluency,
+                      claim_greedy_copies, claims_versus_sampling, claim_empty, claim_repetition, decoding_seeds,
+                      claim_human_reference),
+    "sweeps.json": (sweep_setup, table_sweeps, table_equivalence_greedy, table_equivalence_vanilla,
+                    claims_equivalence, claims_sweep_trends),
+    "distillation.json": (kd_setup, kd_rouge_macros, table_rouge, kd_training, table_kd_cost, table_kd_speed,
+                          kd_settings, examples_kd, claims_kd_rouge, claims_kd_process, claim_kd_speed),
+}
+SWITCHES = (("Sweeps", lambda res: res.has("sweeps.json")), ("KD", lambda res: res.has("distillation.json")),
+            ("Tradeoff", lambda res: res.has("tradeoff.png")), ("Seeds", has_seeds))
+
+
 def choose_profile(results):
     """colab if results/colab/decoding.json exists, else offline."""
     return "colab" if (Path(results) / "colab" / "decoding.json").exists() else "offline"
 
 
-def build(results=DEFAULT_RESULTS, profile=None, out=DEFAULT_OUT):
-    """Write the fragments for `profile` (default: choose_profile) from `results`/<profile>/ into `out`.
+def build_folder(folder, out=DEFAULT_OUT):
+    """Write the fragments of one results folder (one that holds decoding.json, e.g. results/offline/ or what a
+    tiny notebook run wrote) into `out`.
 
     Returns:
         dict {file name: text} of what was written (tradeoff.png as its bytes' length).
     """
-    results, out = Path(results), Path(out)
-    profile = profile or choose_profile(results)
-    folder = results / profile
-    if not (folder / "decoding.json").exists():
-        raise FileNotFoundError(f"{folder / 'decoding.json'} is missing: run the notebook with PROFILE={profile!r} "
-                                "first (make run, or Run all in Colab and download results/colab/)")
-    fr, claims = Fragments(), Fragments()
-    files, dec_profile = decoding_fragments(fr, folder, claims)
-    if dec_profile != profile:
-        raise ValueError(f"{folder / 'decoding.json'} says profile {dec_profile!r}, expected {profile!r}")
-    have_sweeps = (folder / "sweeps.json").exists()
-    have_kd = (folder / "distillation.json").exists()
-    have_plot = (folder / "tradeoff.png").exists()
-    if have_sweeps:
-        files.update(sweep_fragments(fr, folder, claims))
-    if have_kd:
-        files.update(kd_fragments(fr, folder, claims))
+    res, out = Results(folder), Path(out)
+    if not res.has("decoding.json"):
+        raise FileNotFoundError(f"{res.folder / 'decoding.json'} is missing: run the notebook first (make run, or "
+                                "Run all in Colab and download results/colab/)")
+    fr, claims, files = Fragments(), Fragments(), {}
+    for source, builders in BUILDERS.items():
+        if res.has(source):
+            for builder in builders:
+                files.update(builder(fr, claims, res))
     header = ("% Generated by scripts/make_writeup.py from results/{}/ -- do not edit; rerun the script.\n"
               "% Each \\newcommand is followed by its source: a JSON path and the format (see the script's\n"
               "% docstring).\n"
-              .format(profile))
-    switches = "".join(f"\\newif\\if{name}\\{name}{'true' if on else 'false'}\n"
-                       for name, on in (("Sweeps", have_sweeps), ("KD", have_kd), ("Tradeoff", have_plot)))
+              .format(res.profile))
+    switches = "".join(f"\\newif\\if{name}\\{name}{'true' if on(res) else 'false'}\n" for name, on in SWITCHES)
     files["results.tex"] = header + switches + fr.render()
     files["claims.tex"] = header + claims.render()
     out.mkdir(parents=True, exist_ok=True)
@@ -784,12 +1375,27 @@ def build(results=DEFAULT_RESULTS, profile=None, out=DEFAULT_OUT):
     for name, text in files.items():
         (out / name).write_text(text if name in ("results.tex", "claims.tex") else header + text)
     plot = out / "tradeoff.png"
-    if have_plot:
-        shutil.copyfile(folder / "tradeoff.png", plot)
+    if res.has("tradeoff.png"):
+        shutil.copyfile(res.folder / "tradeoff.png", plot)
         files["tradeoff.png"] = plot.stat().st_size
     elif plot.exists():
         plot.unlink()
     return files
+
+
+def build(results=DEFAULT_RESULTS, profile=None, out=DEFAULT_OUT):
+    """build_folder(`results`/<profile>/, `out`), `profile` defaulting to choose_profile; checks that the folder's
+    decoding.json names that profile."""
+    results = Path(results)
+    profile = profile or choose_profile(results)
+    folder = results / profile
+    if not (folder / "decoding.json").exists():
+        raise FileNotFoundError(f"{folder / 'decoding.json'} is missing: run the notebook with PROFILE={profile!r} "
+                                "first (make run, or Run all in Colab and download results/colab/)")
+    written = _read_json(folder / "decoding.json")["profile"]
+    if written != profile:
+        raise ValueError(f"{folder / 'decoding.json'} says profile {written!r}, expected {profile!r}")
+    return build_folder(folder, out)
 
 
 def main(argv=None):
@@ -798,11 +1404,16 @@ def main(argv=None):
                         help="whose results to use (default: colab if results/colab/decoding.json exists, "
                              "else offline)")
     parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="the results folder (default: results/)")
+    parser.add_argument("--folder", help="one profile's results folder, used as it is (overrides --results and "
+                                         "--profile), e.g. the results/tiny/ a test run wrote")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="where the fragments go (default: writeup/generated/)")
     args = parser.parse_args(argv)
-    files = build(args.results, args.profile, args.out)
-    profile = args.profile or choose_profile(args.results)
-    print(f"wrote {len(files)} files to {args.out} from {Path(args.results) / profile}/")
+    if args.folder:
+        files, source = build_folder(args.folder, args.out), Path(args.folder)
+    else:
+        files = build(args.results, args.profile, args.out)
+        source = Path(args.results) / (args.profile or choose_profile(args.results))
+    print(f"wrote {len(files)} files to {args.out} from {source}/")
     return 0
 
 

@@ -1,10 +1,12 @@
 import os
+import pathlib
+import subprocess
 import sys
 
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from notebook import load_definitions  # noqa: E402
+from notebook import NOTEBOOK, ROOT, load_definitions  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +30,26 @@ def smollm2(nb):
     tokenizer = nb.load_tokenizer(nb.SMOLLM2)
     model = nb.load_causal_lm(nb.SMOLLM2, device="cpu", dtype=__import__("torch").float32)
     return model, tokenizer
+
+
+@pytest.fixture(scope="session")
+def tiny_run(request, tmp_path_factory):
+    """Execute the whole notebook with papermill (PROFILE=tiny, sweeps and controls on) once per session; return the results
+    folder it wrote (decoding.json, generations.jsonl, sweeps.json, tradeoff.png, distillation.json). Used by the
+    end-to-end tests and by the write-up tests, which read what a run really writes. About half a minute on 2
+    cores, plus building the tiny models.
+
+    A6_TINY_RUN=FOLDER reuses the results folder of an earlier tiny run instead (to iterate on the write-up tests
+    without rerunning the notebook); CI leaves it unset, so there the notebook always runs."""
+    reuse = os.environ.get("A6_TINY_RUN")
+    if reuse:
+        return pathlib.Path(reuse)
+    tiny_dir = request.getfixturevalue("tiny_dir")
+    out = tmp_path_factory.mktemp("run")
+    cmd = [sys.executable, "-m", "papermill", str(NOTEBOOK), str(out / "executed.ipynb"), "-k", "python3",
+           "-p", "PROFILE", "tiny", "-p", "TINY_DIR", str(tiny_dir), "-p", "RESULTS_DIR", str(out / "results"),
+           "-p", "RUN_SWEEPS", "True", "-p", "RUN_CONTROLS", "True", "-p", "TEACHER_CACHE", str(out / "teacher_cache.jsonl"),
+           "--cwd", str(ROOT), "--no-progress-bar"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-5000:]
+    return out / "results" / "tiny"

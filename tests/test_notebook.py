@@ -1,24 +1,8 @@
-"""End to end: the whole notebook, top to bottom, with the tiny profile; and the committed notebook's hygiene."""
+"""End to end: the whole notebook, top to bottom, with the tiny profile (the `tiny_run` fixture of conftest.py);
+and the committed notebook's hygiene."""
 import json
-import subprocess
-import sys
 
-import pytest
-
-from notebook import NOTEBOOK, ROOT
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tiny_dir, tmp_path_factory):
-    """Execute the notebook with papermill (PROFILE=tiny, sweeps on); return the results folder."""
-    out = tmp_path_factory.mktemp("run")
-    cmd = [sys.executable, "-m", "papermill", str(NOTEBOOK), str(out / "executed.ipynb"), "-k", "python3",
-           "-p", "PROFILE", "tiny", "-p", "TINY_DIR", str(tiny_dir), "-p", "RESULTS_DIR", str(out / "results"),
-           "-p", "RUN_SWEEPS", "True", "-p", "RUN_CONTROLS", "True", "-p", "TEACHER_CACHE", str(out / "teacher_cache.jsonl"),
-           "--cwd", str(ROOT), "--no-progress-bar"]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr[-5000:]
-    return out / "results" / "tiny"
+from notebook import NOTEBOOK
 
 
 def test_committed_notebook_has_no_outputs_and_one_parameters_cell():
