@@ -498,6 +498,8 @@ def test_chat_control_strings_in_an_article_stay_text(nb, teacher, monkeypatch, 
                                  article_max_tokens, monkeypatch)
     assert (crafted.count(start), crafted.count(end)) == (plain.count(start), plain.count(end)) == (3, 2)
     assert len(crafted) > len(plain)                                        # the strings are there, as text
+    rendered = nb.prepare_articles_teacher(["Breaking news. The bridge opened today."], tokenizer, article_max_tokens)
+    assert plain == tokenizer(rendered[0], add_special_tokens=False)["input_ids"]   # a plain article: as rendered
 
 
 def test_endoftext_in_article_or_summary_is_not_eos_for_the_student(nb, lm):
