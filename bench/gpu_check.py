@@ -187,11 +187,13 @@ def check_topp(nb, device, sizes, dtype):
 
 # --- 4. one fine-tuning configuration ------------------------------------------------------------------------
 
-class PadOnly:
-    """Stands in for the student's tokenizer where fine_tune_student_model needs only pad_token_id."""
-
-    def __init__(self, pad_token_id):
-        self.pad_token_id = pad_token_id
+def padding_tokenizer():
+    """A two-token fast tokenizer that stands in for the student's where fine-tuning only pads token ids (GPT-2's own
+    tokenizer is not on the GPU machine, which has no Hub); its pad token is id 0."""
+    from tokenizers import Tokenizer, models
+    from transformers import PreTrainedTokenizerFast
+    return PreTrainedTokenizerFast(tokenizer_object=Tokenizer(models.WordLevel({"<pad>": 0, "<unk>": 1}, unk_token="<unk>")),
+                                   pad_token="<pad>", unk_token="<unk>")
 
 
 def random_training_examples(n, length, summary_len, vocab, seed=0):
@@ -216,7 +218,7 @@ def check_training(nb, device, sizes):
     vocab = sizes["gpt2"]["vocab_size"]
     examples = random_training_examples(2 * sizes["train_batch"], sizes["train_len"], sizes["train_summary_len"], vocab)
     log = []
-    _, seconds = timed(lambda: nb.fine_tune_student_model(model, PadOnly(vocab - 1), examples, epochs=1,
+    _, seconds = timed(lambda: nb.fine_tune_student_model(model, padding_tokenizer(), examples, epochs=1,
                                                           batch_size=sizes["train_batch"], learning_rate=5e-5,
                                                           log_history=log))
     runtime = next((entry["train_runtime"] for entry in log if "train_runtime" in entry), seconds)
