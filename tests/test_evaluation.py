@@ -37,6 +37,11 @@ def test_evaluate_decoding_bookkeeping(nb, tiny):
         assert metrics["perplexity"] is None or metrics["perplexity"] > 1
         assert metrics["n_empty"] == sum(g["continuation"] == "" for g in rows)
         assert set(result["wall_time_s"][name]) == {"generate", "metrics"}
+        texts = [g["continuation"] for g in rows]                           # per-text scores average to the metrics
+        assert metrics["fluency"] == pytest.approx(nb.compute_fluency(texts, cola_model, cola_tokenizer))
+        scored = [g["fluency"] for g in rows if g["fluency"] is not None]
+        assert metrics["fluency"] == pytest.approx(sum(scored) / len(scored))
+        assert [g["perplexity"] for g in rows] == nb.compute_perplexity(texts, lm, tokenizer)["perplexities"]
     greedy = nb.run_texts(result, "greedy")
     assert greedy[0::2] == greedy[1::2]
     assert {g["run"]: g.get("k") for g in result["generations"]}["topk"] == 20
@@ -120,7 +125,7 @@ def test_bootstrap_decoding_intervals_are_paired_and_do_not_invent_repeats(nb):
             for run in ("a", "b") for prompt in ("p1", "p2") for _ in range(2)]
     result = nb.bootstrap_decoding(gens, n_resamples=400, seed=0)
     assert result["interval"]["a"]["perplexity"] == [5.0, 5.0]
-    assert result["difference"]["a - b"] == {"perplexity": [0.0, 0.0], "distinct_1": [0.0, 0.0],
+    assert result["difference"]["a - b"] == {"perplexity": [0.0, 0.0], "fluency": [None, None], "distinct_1": [0.0, 0.0],
                                              "distinct_2": [0.0, 0.0], "distinct_3": [None, None]}   # no trigram
     assert result["interval"]["a"]["distinct_1"] == [0.25, 0.5]                          # 2 texts per prompt
     gens = [g for g in gens if g["run"] == "a"][::2]                                       # one text per prompt
@@ -129,10 +134,11 @@ def test_bootstrap_decoding_intervals_are_paired_and_do_not_invent_repeats(nb):
 
 def test_bootstrap_decoding_orders_runs_that_differ(nb):
     """With ten prompts, a run whose perplexities are all 2 and one whose are all 20 have a difference interval far
-    from 0; a perplexity of None (empty continuation) is left out of the mean."""
-    gens = [{"run": run, "prompt": f"p{i}", "continuation": f"w{i} v{i}", "perplexity": ppl}
-            for run, ppl in (("low", 2.0), ("high", 20.0)) for i in range(10)]
-    gens.append({"run": "low", "prompt": "p0", "continuation": "", "perplexity": None})
+    from 0 (fluency likewise, 0.9 against 0.5); a value of None (blank continuation) is left out of the mean."""
+    gens = [{"run": run, "prompt": f"p{i}", "continuation": f"w{i} v{i}", "perplexity": ppl, "fluency": flu}
+            for run, ppl, flu in (("low", 2.0, 0.9), ("high", 20.0, 0.5)) for i in range(10)]
+    gens.append({"run": "low", "prompt": "p0", "continuation": "", "perplexity": None, "fluency": None})
     result = nb.bootstrap_decoding(gens, n_resamples=200, seed=1)
     assert result["difference"]["low - high"]["perplexity"] == [-18.0, -18.0]
+    assert result["difference"]["low - high"]["fluency"] == pytest.approx([0.4, 0.4])
     assert result["interval"]["low"]["perplexity"] == [2.0, 2.0]

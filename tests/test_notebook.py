@@ -38,7 +38,9 @@ def test_tiny_run_writes_the_sweeps_and_the_plot(tiny_run):
 
 def test_tiny_run_writes_the_distillation_results(tiny_run):
     report = json.loads((tiny_run / "distillation.json").read_text())
-    assert set(report["rows"]) == {"student_init", "student_distilled", "student_gold", "teacher"}   # tiny: no drop
-    assert set(report["cost"]) == {"teacher", "student"} and report["controls"] is True
-    for row in report["rows"].values():
-        assert set(row["rouge"]) == {"rouge1", "rouge2", "rougeL"} and row["mean_words"] >= 0
+    assert set(report["systems"]) == {"student_init", "student_distilled", "student_gold", "teacher"}  # tiny: no drop
+    assert {"teacher", "student", "batch_size", "dtype"} <= set(report["costs"]) and report["controls"] is True
+    for row in report["systems"].values():
+        assert set(row["rouge"]) == set(row["rouge_ci"]) == {"rouge1", "rouge2", "rougeL"}
+        assert row["summary_words"] >= 0
+    assert report["teacher_summaries_empty"] == 0 and set(report["topics"]) == {"train", "heldout"}

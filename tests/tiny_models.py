@@ -60,6 +60,11 @@ def build_tiny_models(out_dir, seed=0):
                                            num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
                                            max_position_embeddings=512, bos_token_id=eos, eos_token_id=im_end,
                                            pad_token_id=eos, tie_word_embeddings=True))
+    # Special and whitespace-only tokens score 0, below most random logits, so that the random teacher writes words
+    # rather than a blank summary (which Part 1.2 leaves out of the training data).
+    blank = [i for i in range(vocab) if not tokenizer.decode([i], skip_special_tokens=True).strip()]
+    with torch.no_grad():
+        teacher.model.embed_tokens.weight[blank] = 0.0
     cola = RobertaForSequenceClassification(RobertaConfig(vocab_size=vocab, hidden_size=32, num_hidden_layers=2,
                                                           num_attention_heads=2, intermediate_size=64,
                                                           max_position_embeddings=258, pad_token_id=eos,
