@@ -1332,7 +1332,7 @@ def kd_difference(kd, a, b, rouge):
 
 def _kd_compare(fr, kd, better, worse):
     """How system `better` compares with `worse` on each ROUGE variant: "ROUGE-L rises from A to B, beyond the noise
-    (paired difference [lo, hi], ...)". With "differences", the paired interval of the difference over articles
+    (difference [lo, hi], a 95% paired interval that excludes 0)". With "differences", the paired interval of the difference over articles
     decides "beyond the noise" (it excludes 0) or "within the noise" (it includes 0), and its ends are macros
     (RDiffLDistilledInitLo, ...); without them the systems' own intervals are compared (disjoint or overlapping)."""
     parts = []
@@ -1351,7 +1351,7 @@ def _kd_compare(fr, kd, better, worse):
                     for side, value, end in (("Lo", low, 0), ("Hi", high, 1))]
             beyond = low > 0 or high < 0
             text += (", beyond the noise" if beyond else ", within the noise") + \
-                f" (paired difference [{ends[0]}, {ends[1]}], whose \\KDConfidence\\% interval " + \
+                f" (difference [{ends[0]}, {ends[1]}], a \\KDConfidence\\% paired interval that " + \
                 ("excludes 0)" if beyond else "includes 0)")
         elif ia and ib:
             text += " (intervals disjoint)" if ia[1] < ib[0] or ib[1] < ia[0] else " (intervals overlap)"

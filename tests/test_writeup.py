@@ -375,13 +375,13 @@ def check_ordering(claim, folder):
 
 
 def check_kd_comparisons(claim, folder):
-    """Each "beyond / within the noise (paired difference [\\RDiff...Lo{}, ...])" of a Part 1.2 sentence against
+    """Each "beyond / within the noise (difference [\\RDiff...Lo{}, ...], ...)" of a Part 1.2 sentence against
     distillation.json: "beyond" exactly where the paired interval of the two systems' difference (read here from
     "differences", either way round) excludes 0. Returns the verdicts found."""
     kd = _load(folder, "distillation.json")
     verdicts = []
     for verdict, rouge, better, worse in re.findall(
-            r"(beyond|within) the noise \(paired difference \[\\RDiff(One|Two|L)([A-Z][a-z]+)([A-Z][a-z]+)Lo\{\}", claim):
+            r"(beyond|within) the noise \(difference \[\\RDiff(One|Two|L)([A-Z][a-z]+)([A-Z][a-z]+)Lo\{\}", claim):
         interval = _paired_interval(kd["differences"], SYSTEM_OF_CODE[better], SYSTEM_OF_CODE[worse],
                                     {"One": "rouge1", "Two": "rouge2", "L": "rougeL"}[rouge])
         assert (verdict == "beyond") == (interval[0] > 0 or interval[1] < 0), (verdict, better, worse, interval)
