@@ -935,7 +935,8 @@ def table_equivalence_vanilla(fr, claims, res):
         return [fr.value(prefix + METRIC_CODE[metric], sw, src, base + [key, metric], fmt[metric])
                 if judged and vanilla[key].get(metric) is not None else NOT_MEASURED for metric in METRICS]
 
-    rows = [["vanilla sampling, mean over its \\EqNSeeds{} seeds" if judged else "vanilla sampling, mean over seeds"] + cells("seed_mean", "EqMean", METRIC_FMT) + [""],
+    mean_label = "vanilla sampling, mean over its \\EqNSeeds{} seeds" if judged else "vanilla sampling, mean over seeds"
+    rows = [[mean_label] + cells("seed_mean", "EqMean", METRIC_FMT) + [""],
             ["standard deviation over those seeds (the noise)"] + cells("seed_sd", "EqNoise", METRIC_FMT) + [""],
             r"\midrule"]
     for run, code, shown in VANILLA_EQUIVALENCES:
@@ -949,8 +950,8 @@ def table_equivalence_vanilla(fr, claims, res):
     claims.text("EqVanillaCaption",
                 "Vanilla sampling was run from \\EqNSeeds{} seeds (the sweep's seed and the next ones): its mean and "
                 "sample standard deviation over them (the noise), and each run's metrics minus that mean. ``Within "
-                "noise'' means every difference is at most \\EqNoiseFactor{} standard deviations; a metric undefined on "
-                "some seed has no standard deviation and is not judged." if judged else
+                "noise'' means every difference is at most \\EqNoiseFactor{} standard deviations; a metric undefined "
+                "on some seed has no standard deviation and is not judged." if judged else
                 "Each run's metrics minus vanilla sampling's from the same seed. The spread of vanilla sampling over "
                 "several seeds was not measured in this run, so no difference is judged against it.")
     return {"table_equivalence_vanilla.tex": _tabular(
@@ -1332,9 +1333,10 @@ def kd_difference(kd, a, b, rouge):
 
 def _kd_compare(fr, kd, better, worse):
     """How system `better` compares with `worse` on each ROUGE variant: "ROUGE-L rises from A to B, beyond the noise
-    (difference [lo, hi], a 95% paired interval that excludes 0)". With "differences", the paired interval of the difference over articles
-    decides "beyond the noise" (it excludes 0) or "within the noise" (it includes 0), and its ends are macros
-    (RDiffLDistilledInitLo, ...); without them the systems' own intervals are compared (disjoint or overlapping)."""
+    (difference [lo, hi], a 95% paired interval that excludes 0)". With "differences", the paired interval of the
+    difference over articles decides "beyond the noise" (it excludes 0) or "within the noise" (it includes 0), and
+    its ends are macros (RDiffLDistilledInitLo, ...); without them the systems' own intervals are compared (disjoint
+    or overlapping)."""
     parts = []
     for r in ROUGE:
         a, b = kd_rouge(kd, worse, r), kd_rouge(kd, better, r)

@@ -358,7 +358,8 @@ def check_ordering(claim, folder):
     paired bootstrap interval of their difference (read here from "bootstrap"/"difference") excludes 0. Returns the
     signs found."""
     dec = _load(folder, "decoding.json")
-    items = re.findall(r"\\(Ppl|Flu|DistTwo)(Greedy|Sample|Temp|TopK|TopP)\{\}\)(?: (\$<\$|\$>\$|\$\\approx\$))?", claim)
+    items = re.findall(r"\\(Ppl|Flu|DistTwo)(Greedy|Sample|Temp|TopK|TopP)\{\}\)(?: (\$<\$|\$>\$|\$\\approx\$))?",
+                       claim)
     assert len(items) >= 2, claim
     metric = METRIC_OF_CODE[items[0][0]]
     signs = []
