@@ -27,11 +27,11 @@ number. Perplexity is printed with 2 decimals, fluency and distinct-n with 3, RO
 
 Optional keys the builders render when present and print as "not measured" (or say so in words) when absent:
 
-    decoding.json      "bootstrap": {"n_resamples": 1000, "level": 0.95,
-                                     "interval": {method: {metric: [low, high]}},
+    decoding.json      "intervals": {"method": "delete-one-prompt jackknife, Student t", "n_prompts": 10,
+                                     "level": 0.95, "interval": {method: {metric: [low, high]}},
                                      "difference": {"a - b": {metric: [low, high]}}}
-                           paired percentile-bootstrap intervals over prompts (every method on the same draw of
-                           prompts, each with all its continuations), for perplexity, fluency and distinct-1/2/3;
+                           paired intervals over prompts (each prompt, with all its continuations, left out in
+                           turn for every method), for perplexity, fluency and distinct-1/2/3;
                            [null, null] where undefined; "difference" holds each unordered pair once, in the order
                            greedy, sample, temperature, topk, topp (b - a is a - b negated, its bounds swapped).
                            Table table_intervals.tex and the \\ifIntervals switch; an ordering states "<" between
@@ -541,16 +541,16 @@ def table_repetition(fr, claims, res):
 INTERVAL_METRICS = ("perplexity", "fluency", "distinct_2")     # the columns of table_intervals.tex
 
 
-def has_bootstrap(res):
-    """Whether decoding.json has the notebook's paired bootstrap over prompts (results before it do not)."""
-    return bool(res.json("decoding.json").get("bootstrap"))
+def has_intervals(res):
+    """Whether decoding.json has the notebook's paired intervals over prompts (results before them do not)."""
+    return bool(res.json("decoding.json").get("intervals"))
 
 
 def difference_interval(res, a, b, metric):
-    """(low, high) of the paired bootstrap interval of `a` minus `b` on `metric`, read from decoding.json's
-    "bootstrap"/"difference" ("a - b" as stored, or "b - a" negated with its bounds swapped); None where there is
-    no bootstrap, no such pair or the interval is undefined (null)."""
-    differences = (res.json("decoding.json").get("bootstrap") or {}).get("difference") or {}
+    """(low, high) of the paired interval over prompts of `a` minus `b` on `metric`, read from decoding.json's
+    "intervals"/"difference" ("a - b" as stored, or "b - a" negated with its bounds swapped); None where there is
+    no intervals, no such pair or the interval is undefined (null)."""
+    differences = (res.json("decoding.json").get("intervals") or {}).get("difference") or {}
     if f"{a} - {b}" in differences:
         low, high = differences[f"{a} - {b}"].get(metric) or (None, None)
     elif f"{b} - {a}" in differences:
@@ -562,31 +562,29 @@ def difference_interval(res, a, b, metric):
 
 
 def separated(res, a, b, metric):
-    """Whether `a` and `b` differ on `metric` beyond the uncertainty over prompts: the paired 95% bootstrap interval
+    """Whether `a` and `b` differ on `metric` beyond the uncertainty over prompts: the paired 95% interval
     of their difference excludes 0 (an interval that touches 0 does not)."""
     interval = difference_interval(res, a, b, metric)
     return interval is not None and (interval[0] > 0 or interval[1] < 0)
 
 
 def interval_macro(method, metric, end):
-    """Name of the macro of one end of a method's bootstrap interval: ("topk", "perplexity", 0) -> "CiLoPplTopK"."""
+    """Name of the macro of one end of a method's interval over prompts: ("topk", "perplexity", 0) -> "CiLoPplTopK"."""
     return "Ci" + ("Lo", "Hi")[end] + metric_macro(method, metric)
 
 
 def decoding_intervals(fr, claims, res):
-    """table_intervals.tex (only when decoding.json has "bootstrap"): each method's perplexity, fluency and
-    distinct-2 as value [low, high], the paired percentile-bootstrap 95% interval over prompts; the bootstrap's
-    level and resamples (DecBootLevel, DecBootResamples)."""
+    """table_intervals.tex (only when decoding.json has "intervals"): each method's perplexity, fluency and
+    distinct-2 as value [low, high], the paired 95% jackknife interval over prompts; its level (DecCILevel)."""
     src, dec = "decoding.json", res.json("decoding.json")
-    if not has_bootstrap(res):
+    if not has_intervals(res):
         return {}
-    fr.value("DecBootLevel", dec, src, ["bootstrap", "level"], "x100:.0f")
-    fr.value("DecBootResamples", dec, src, ["bootstrap", "n_resamples"], "d")
+    fr.value("DecCILevel", dec, src, ["intervals", "level"], "x100:.0f")
     rows = []
     for method in METHODS:
         cells = []
         for metric in INTERVAL_METRICS:
-            path = ["bootstrap", "interval", method, metric]
+            path = ["intervals", "interval", method, metric]
             value = fr.ref(metric_macro(method, metric))
             if has_path(dec, path) and None not in lookup(dec, path):
                 ends = [fr.value(interval_macro(method, metric, end), dec, src, path + [end], METRIC_FMT[metric])
@@ -600,12 +598,12 @@ def decoding_intervals(fr, claims, res):
 
 def _ordering(fr, res, metric, reverse=False):
     """"greedy (\\PplGreedy{}) $<$ top-$p$ (...) $\\approx$ ..." in order of `metric`: "$<$" where the paired
-    bootstrap interval of two neighbours' difference excludes 0, "$\\approx$" where it does not; plain commas
-    without a bootstrap."""
+    interval over prompts of two neighbours' difference excludes 0, "$\\approx$" where it does not; plain commas
+    without intervals."""
     values = _metric_of(res, metric)
     order = _ordered(values, reverse=reverse)
     shown = [f"{METHOD_LABEL[m]} ({fr.ref(metric_macro(m, metric))})" for m in order]
-    if not has_bootstrap(res):
+    if not has_intervals(res):
         return _join(shown)
     sign = "$>$" if reverse else "$<$"
     out = shown[:1]
@@ -618,20 +616,20 @@ def _spread_note(res, method, others, metric):
     """" (the paired 95% interval of each difference excludes 0)", " (but the paired 95% interval of its difference
     from X includes 0)" or " (one run each; ...)": how far a statement that `method` beats `others` on `metric` can
     be trusted."""
-    if not has_bootstrap(res):
+    if not has_intervals(res):
         return " (one run each; the uncertainty over prompts was not measured)"
     close = [m for m in others if not separated(res, method, m, metric)]
     if not close:
-        return (" (the paired \\DecBootLevel\\% bootstrap interval over prompts of each difference excludes 0)"
+        return (" (the paired \\DecCILevel\\% interval over prompts of each difference excludes 0)"
                 if len(others) > 1 else
-                " (the paired \\DecBootLevel\\% bootstrap interval over prompts of the difference excludes 0)")
-    return (" (but the paired \\DecBootLevel\\% bootstrap interval of its difference from " +
+                " (the paired \\DecCILevel\\% interval over prompts of the difference excludes 0)")
+    return (" (but the paired \\DecCILevel\\% interval of its difference from " +
             _join(METHOD_LABEL[m] for m in close) + " includes 0, so that order is not established)")
 
 
 def claim_human_reference(fr, claims, res):
     """Where each method's perplexity lies against the human-written prompts', scored by the same model: below or
-    above it, and, with the bootstrap, whether the method's whole 95% interval over prompts is."""
+    above it, and, with the intervals, whether the method's whole 95% interval over prompts is."""
     dec = res.json("decoding.json")
     human = (dec.get("prompt_metrics") or {}).get("perplexity")
     ppl = {m: v for m, v in _metric_of(res, "perplexity").items() if v is not None}
@@ -640,7 +638,7 @@ def claim_human_reference(fr, claims, res):
                     "no human reference point.")
         return {}
     intervals = {m: lookup(dec, path) for m in ppl
-                 for path in [["bootstrap", "interval", m, "perplexity"]] if has_path(dec, path)}
+                 for path in [["intervals", "interval", m, "perplexity"]] if has_path(dec, path)}
     intervals = {m: v for m, v in intervals.items() if None not in v}
 
     def side(method):
@@ -651,7 +649,7 @@ def claim_human_reference(fr, claims, res):
 
     meaning = {"below": " (text more predictable to the model than what people wrote)",
                "above": " (less predictable)",
-               "around": " (the \\DecBootLevel\\% bootstrap interval over the \\DecNPrompts{} prompts contains the "
+               "around": " (the \\DecCILevel\\% interval over the \\DecNPrompts{} prompts contains the "
                          "human value)"}
     parts = []
     for where in ("below", "above", "around"):
@@ -660,8 +658,8 @@ def claim_human_reference(fr, claims, res):
             verb = "lies" if len(group) == 1 else "lie"
             text = "cannot be told from it" if where == "around" else f"{verb} {where} it"
             if where != "around" and intervals and all(m in intervals for m in group):
-                text += (", with " + ("its whole" if len(group) == 1 else "their whole") + " \\DecBootLevel\\% "
-                         "bootstrap interval over the \\DecNPrompts{} prompts")
+                text += (", with " + ("its whole" if len(group) == 1 else "their whole") + " \\DecCILevel\\% "
+                         "interval over the \\DecNPrompts{} prompts")
             parts.append(_join(METHOD_LABEL[m] for m in group) + " " + text + meaning[where])
     closest = min(ppl, key=lambda m: abs(math.log(ppl[m] / human)))
     claims.text("ClaimHumanRef", "Scored by the same model, the human-written prompts have perplexity "
@@ -755,7 +753,7 @@ def _versus(fr, res, method, other):
         a, b = metrics[other][metric], metrics[method][metric]
         if a is not None and b is not None:
             verb = "raises" if b > a else "lowers" if b < a else "leaves unchanged"
-            within = "" if not has_bootstrap(res) or separated(res, method, other, metric) else \
+            within = "" if not has_intervals(res) or separated(res, method, other, metric) else \
                 " (paired interval of the difference includes 0)"
             parts.append(f"{verb} {name} from {fr.ref(metric_macro(other, metric))} to "
                          f"{fr.ref(metric_macro(method, metric))}{within}")
@@ -1526,7 +1524,7 @@ BUILDERS = {
                           kd_settings, examples_kd, claims_kd_rouge, claims_kd_process, claim_kd_speed),
 }
 SWITCHES = (("Sweeps", lambda res: res.has("sweeps.json")), ("KD", lambda res: res.has("distillation.json")),
-            ("Tradeoff", lambda res: res.has("tradeoff.png")), ("Intervals", has_bootstrap))
+            ("Tradeoff", lambda res: res.has("tradeoff.png")), ("Intervals", has_intervals))
 
 
 def choose_profile(results):

@@ -116,29 +116,42 @@ def test_equivalence_check_skips_a_metric_whose_noise_is_undefined(nb):
     assert eq["greedy"]["topk k=1"]["all_identical"] is True
 
 
-def test_bootstrap_decoding_intervals_are_paired_and_do_not_invent_repeats(nb):
-    """Two runs with the same continuations differ by exactly [0, 0]; a run whose every perplexity is 5 has the
-    interval [5, 5]. Two prompts whose continuations are both "x y": pooled distinct-1 is 2/4 = 0.5; a resample
-    that draws one prompt twice counts its copies as separate groups (distinct-1 = 1.0), so the interval is
-    [0.5, 1.0] and not [0.5, 0.5] or lower."""
-    gens = [{"run": run, "prompt": prompt, "continuation": "x y", "perplexity": 5.0}
-            for run in ("a", "b") for prompt in ("p1", "p2") for _ in range(2)]
-    result = nb.bootstrap_decoding(gens, n_resamples=400, seed=0)
-    assert result["interval"]["a"]["perplexity"] == [5.0, 5.0]
-    assert result["difference"]["a - b"] == {"perplexity": [0.0, 0.0], "fluency": [None, None], "distinct_1": [0.0, 0.0],
-                                             "distinct_2": [0.0, 0.0], "distinct_3": [None, None]}   # no trigram
-    assert result["interval"]["a"]["distinct_1"] == [0.25, 0.5]                          # 2 texts per prompt
-    gens = [g for g in gens if g["run"] == "a"][::2]                                       # one text per prompt
-    assert nb.bootstrap_decoding(gens, n_resamples=400, seed=0)["interval"]["a"]["distinct_1"] == [0.5, 1.0]
+@pytest.mark.parametrize("df, exact", [(3, 3.1824), (4, 2.7764), (9, 2.2622), (29, 2.0452), (1000, 1.9623)])
+def test_student_t_quantile_matches_the_table(nb, df, exact):
+    """The 97.5% quantile of Student's t against printed tables, within 0.005 (the expansion is meant for df >= 3)."""
+    assert nb.student_t_quantile(0.975, df) == pytest.approx(exact, abs=5e-3)
 
 
-def test_bootstrap_decoding_orders_runs_that_differ(nb):
-    """With ten prompts, a run whose perplexities are all 2 and one whose are all 20 have a difference interval far
-    from 0 (fluency likewise, 0.9 against 0.5); a value of None (blank continuation) is left out of the mean."""
-    gens = [{"run": run, "prompt": f"p{i}", "continuation": f"w{i} v{i}", "perplexity": ppl, "fluency": flu}
-            for run, ppl, flu in (("low", 2.0, 0.9), ("high", 20.0, 0.5)) for i in range(10)]
-    gens.append({"run": "low", "prompt": "p0", "continuation": "", "perplexity": None, "fluency": None})
-    result = nb.bootstrap_decoding(gens, n_resamples=200, seed=1)
-    assert result["difference"]["low - high"]["perplexity"] == [-18.0, -18.0]
-    assert result["difference"]["low - high"]["fluency"] == pytest.approx([0.4, 0.4])
-    assert result["interval"]["low"]["perplexity"] == [2.0, 2.0]
+def test_jackknife_interval_of_a_mean_is_the_t_interval(nb):
+    """With one continuation per prompt, the jackknife standard error of a mean is sd / sqrt(n), so perplexities
+    1..10 give 5.5 +- t(0.975, 9) * sd / sqrt(10), computed here with numpy; the interval contains the value."""
+    import numpy as np
+    values = np.arange(1.0, 11.0)
+    gens = [{"run": "a", "prompt": f"p{i}", "continuation": f"w{i}", "perplexity": float(v), "fluency": None}
+            for i, v in enumerate(values)]
+    low, high = nb.interval_over_prompts(gens)["interval"]["a"]["perplexity"]
+    half = 2.2622 * values.std(ddof=1) / np.sqrt(10)
+    assert low == pytest.approx(5.5 - half, abs=1e-3) and high == pytest.approx(5.5 + half, abs=1e-3)
+
+
+def test_jackknife_differences_are_paired_and_undefined_metrics_are_none(nb):
+    """Two runs whose values move together prompt by prompt (b = a + 1) have a difference interval of exactly
+    [-1, -1] although each run's own interval is wide; identical continuations give distinct-n differences of 0;
+    a metric never measured (fluency None) or undefined (no trigram in "x y") is [None, None]; pooled distinct-n of
+    each run lies inside its interval."""
+    gens = [{"run": run, "prompt": f"p{i}", "continuation": f"x{i} y", "perplexity": float(i + shift), "fluency": None}
+            for run, shift in (("a", 1), ("b", 2)) for i in range(6)]
+    result = nb.interval_over_prompts(gens)
+    assert result["difference"]["a - b"]["perplexity"] == pytest.approx([-1.0, -1.0])
+    low, high = result["interval"]["a"]["perplexity"]
+    assert high - low > 3
+    assert result["difference"]["a - b"]["distinct_1"] == pytest.approx([0.0, 0.0])
+    assert result["difference"]["a - b"]["fluency"] == [None, None]
+    assert result["interval"]["a"]["distinct_3"] == [None, None]
+    low, high = result["interval"]["a"]["distinct_1"]
+    assert low <= 7 / 12 <= high                                              # 6 distinct x_i plus one "y" of 12
+    assert result["n_prompts"] == 6 and result["level"] == 0.95
+    with pytest.raises(ValueError, match="at least 3 prompts"):
+        nb.interval_over_prompts(gens[:2] + gens[6:8])
+
+

@@ -8,8 +8,8 @@ What they prove:
   script computes itself (per-prompt variants, repeated trigrams, ratios, the ends of a Part 1.2 paired difference
   read the other way round) is recomputed here independently; the tables and the generated sentences carry no
   figure of their own;
-- every ordering of 1.1.5 writes a strict sign between two neighbours exactly where the paired bootstrap interval of
-  their difference (decoding.json "bootstrap"/"difference", read here either way round) excludes 0, and "approx"
+- every ordering of 1.1.5 writes a strict sign between two neighbours exactly where the paired interval over prompts of
+  their difference (decoding.json "intervals"/"difference", read here either way round) excludes 0, and "approx"
   where it does not; every Part 1.2 comparison says "beyond the noise" exactly where the paired interval over
   articles (distillation.json "differences") excludes 0: checked on the tiny run, and on hand-built results where
   some intervals cross 0 and others do not;
@@ -92,8 +92,8 @@ def _pm(value, half):
     return [None, None] if value is None else [value - half, value + half]
 
 
-def _bootstrap(metrics):
-    """decoding.json "bootstrap" around the hand-built metrics (see DIFF_HALF)."""
+def _intervals(metrics):
+    """decoding.json "intervals" around the hand-built metrics (see DIFF_HALF)."""
     interval = {m: {metric: _pm(metrics[m][metric], WIDE_PPL_HALF if (m, metric) == ("sample", "perplexity")
                                 else CI_HALF[metric]) for metric in mw.METRICS} for m in METHODS}
     difference = {}
@@ -102,7 +102,8 @@ def _bootstrap(metrics):
             difference[f"{a} - {b}"] = {
                 metric: [None, None] if None in (metrics[a][metric], metrics[b][metric]) else
                 _pm(metrics[a][metric] - metrics[b][metric], DIFF_HALF[metric]) for metric in mw.METRICS}
-    return {"n_resamples": 1000, "level": 0.95, "interval": interval, "difference": difference}
+    return {"method": "delete-one-prompt jackknife, Student t", "n_prompts": 2, "level": 0.95, "interval": interval,
+            "difference": difference}
 
 
 def _vanilla_equivalences(runs, seeds, names):
@@ -144,10 +145,9 @@ def make_results(folder, fluency=True, sweeps=True, distillation=True, greedy_pp
         "dtype": "torch.float32", "seed": 447,
         "settings": {"t": 0.8, "k": 20, "p": 0.7, "n_prompts": 2, "n_per_prompt": 2, "max_len": 12,
                      "decode_batch_size": 4},
-        "metrics": metrics, **({} if old_schema else {"bootstrap": _bootstrap(metrics)}),
+        "metrics": metrics, **({} if old_schema else {"intervals": _intervals(metrics)}),
         "prompt_metrics": _metrics(30.5, flu(0.95), 0.7, 0.9, 0.95),
-        "wall_time_s": {m: {"generate": 1.0, "metrics": 0.5} for m in METHODS} | {"total": 123.4} |
-                       ({} if old_schema else {"bootstrap": 0.2})}))
+        "wall_time_s": {m: {"generate": 1.0, "metrics": 0.5} for m in METHODS} | {"total": 123.4}}))
     rows = []
     for method in METHODS:
         for p, prompt in enumerate(PROMPTS):
@@ -366,7 +366,7 @@ def check_ordering(claim, folder):
     for (_, code_a, sign), (_, code_b, _) in zip(items, items[1:]):
         a, b = METHOD_OF_CODE[code_a], METHOD_OF_CODE[code_b]
         va, vb = dec["metrics"][a][metric], dec["metrics"][b][metric]
-        interval = _paired_interval(dec["bootstrap"]["difference"], a, b, metric)
+        interval = _paired_interval(dec["intervals"]["difference"], a, b, metric)
         excludes = interval is not None and (interval[0] > 0 or interval[1] < 0)
         assert sign in ("$<$", "$>$", "$\\approx$"), (claim, a, b)
         assert (sign != "$\\approx$") == excludes, f"{a} {sign} {b}: paired interval {interval} ({claim})"
@@ -529,7 +529,7 @@ def test_every_figure_equals_its_source_in_a_tiny_run(tiny_run, tmp_path):
     assert all(f"\\{name}true" in results_tex for name in ("Sweeps", "KD", "Tradeoff", "Intervals"))
     assert (tmp_path / "gen" / "tradeoff.png").read_bytes() == (tiny_run / "tradeoff.png").read_bytes()
     intervals = (tmp_path / "gen" / "table_intervals.tex").read_text()
-    bootstrap = _load(tiny_run, "decoding.json")["bootstrap"]["interval"]
+    bootstrap = _load(tiny_run, "decoding.json")["intervals"]["interval"]
     for method in METHODS:           # an interval is shown exactly where the run wrote a defined one
         for code, metric in METRIC_OF_CODE.items():
             name = code + mw.METHOD_CODE[method]
@@ -639,7 +639,7 @@ def test_intervals_and_controls_render_and_comparisons_follow_the_paired_interva
     macros = check_fragments(tmp_path / "gen", folder)
     assert "table_intervals.tex" in files and "\\Intervalstrue" in (tmp_path / "gen" / "results.tex").read_text()
     assert macros["CiLoPplTemp"][0] == "11.00" and macros["CiHiPplTemp"][0] == "14.00"
-    assert macros["DecBootLevel"][0] == "95" and macros["DecBootResamples"][0] == "1000"
+    assert macros["DecCILevel"][0] == "95"
     order = macros["ClaimPplOrder"][0]            # 2.5 < 6.5 < 9.876 ~ 12.5 < 40.123
     assert check_ordering(order, folder) == ["$<$", "$<$", "$\\approx$", "$<$"]
     assert "top-$k$ (\\PplTopK{}) $\\approx$ temperature" in order
@@ -648,7 +648,7 @@ def test_intervals_and_controls_render_and_comparisons_follow_the_paired_interva
     assert "excludes 0" in macros["ClaimPplGreedy"][0] and "includes 0" not in macros["ClaimPplGreedy"][0]
     assert "includes 0" not in macros["ClaimVsSampleTopK"][0]                # top-k vs sampling: clear of 0
     human = macros["ClaimHumanRef"][0]            # 30.5: sampling's interval [25.1, 55.1] contains it
-    assert "vanilla sampling cannot be told from it" in human and "whole \\DecBootLevel" in human
+    assert "vanilla sampling cannot be told from it" in human and "whole \\DecCILevel" in human
     assert macros["RLGold"][0] == "21.6" and macros["RLGoldLo"][0] == "18.6"
     assert check_kd_comparisons(macros["ClaimKDRouge"][0], folder) == ["beyond", "beyond", "beyond"]
     assert check_kd_comparisons(macros["ClaimKDGold"][0], folder) == ["within", "within", "within"]
@@ -693,7 +693,7 @@ def test_old_results_print_not_measured(tmp_path):
     macros = check_fragments(tmp_path / "gen", folder)
     assert "table_intervals.tex" not in files and "\\Intervalsfalse" in (tmp_path / "gen" / "results.tex").read_text()
     assert "$<$" not in macros["ClaimPplOrder"][0] and "one run each" in macros["ClaimPplGreedy"][0]
-    assert "DecBootLevel" not in macros and "whole" not in macros["ClaimHumanRef"][0]
+    assert "DecCILevel" not in macros and "whole" not in macros["ClaimHumanRef"][0]
     for name in ("ROneGold", "RLGoldHi", "KDWordsTeacher", "KDWordsReference", "KDCostTeacherTokPerS",
                  "KDStudentContext", "EqNSeeds", "EqKVWithin", "KDTeacherLayers", "KDEmptySummaries", "KDNArticles"):
         assert macros[name][0] == "not measured", name
