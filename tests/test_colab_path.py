@@ -154,3 +154,73 @@ def test_setup_cell_stops_when_pip_did_not_fix_the_version(monkeypatch):
     monkeypatch.delitem(sys.modules, "datasets", raising=False)
     with pytest.raises(RuntimeError, match=r"after pip install: datasets 2\.0\.0 is outside the tested range >=2\.19"):
         exec(compile(code_cells("setup")[0], "setup", "exec"), {})
+
+
+# --- the GPU requirement -----------------------------------------------------------------------------------------
+
+def test_only_the_colab_profile_needs_cuda_and_the_profiles_cell_checks_it():
+    profiles = profiles_table()
+    assert {name: settings["needs_cuda"] for name, settings in profiles.items()} == \
+        {"colab": True, "offline": False, "tiny": False}
+    source = code_cells("profiles")[0]
+    assert 'require_cuda(C["needs_cuda"], ALLOW_CPU)' in source
+    parameters = code_cells("parameters")[0]
+    assert re.search(r"^ALLOW_CPU = False\b", parameters, re.M)
+
+
+def test_require_cuda_stops_without_a_gpu_saying_how_to_select_a_t4(nb, capsys):
+    with pytest.raises(RuntimeError, match="Runtime → Change runtime type → T4 GPU") as info:
+        nb.require_cuda(True, False, cuda_available=False)
+    assert "ALLOW_CPU = True" in str(info.value)
+    nb.require_cuda(True, True, cuda_available=False)                 # on the CPU on purpose: a warning only
+    assert "ALLOW_CPU is True" in capsys.readouterr().out
+    nb.require_cuda(True, False, cuda_available=True)
+    nb.require_cuda(False, False, cuda_available=False)
+    assert capsys.readouterr().out == ""
+
+
+# --- Google Drive for the teacher cache --------------------------------------------------------------------------
+
+@pytest.fixture
+def drive(monkeypatch):
+    """A fake google.colab.drive whose mount() mounts /content/drive (or fails when .fail is set); os.path.ismount
+    says whether it is mounted."""
+    state = types.SimpleNamespace(mounted=False, calls=[], fail=None)
+
+    def mount(root):
+        state.calls.append(root)
+        if state.fail:
+            raise state.fail
+        state.mounted = True
+
+    real_ismount = __import__("os").path.ismount
+    monkeypatch.setattr("os.path.ismount", lambda path: state.mounted if path == "/content/drive" else real_ismount(path))
+    colab = types.ModuleType("google.colab")
+    colab.drive = types.SimpleNamespace(mount=mount)
+    state.colab = colab
+    return state
+
+
+def test_a_drive_cache_in_colab_mounts_drive_once(nb, drive, monkeypatch):
+    monkeypatch.setitem(sys.modules, "google.colab", drive.colab)
+    path = "/content/drive/MyDrive/a6_teacher_cache.jsonl"
+    assert nb.drive_cache_path(path) == path and drive.calls == ["/content/drive"]
+    assert nb.drive_cache_path(path) == path and drive.calls == ["/content/drive"]       # mounted: not again
+
+
+def test_a_drive_cache_is_refused_outside_colab_or_when_mounting_fails(nb, drive, monkeypatch, tmp_path):
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    with pytest.raises(ValueError, match="only Colab mounts"):
+        nb.drive_cache_path("/content/drive/MyDrive/cache.jsonl")
+    monkeypatch.setitem(sys.modules, "google.colab", drive.colab)
+    drive.fail = TimeoutError("no answer to the permission dialog")
+    with pytest.raises(ValueError, match="mounting /content/drive failed.*permission dialog"):
+        nb.drive_cache_path("/content/drive/MyDrive/cache.jsonl")
+    assert not (tmp_path / "content").exists()
+    for path in (None, str(tmp_path / "cache.jsonl"), "results/colab/teacher_cache.jsonl", "/content/drive2/x.jsonl"):
+        assert nb.drive_cache_path(path) == path                   # not on Drive: untouched, nothing mounted
+    assert drive.calls == ["/content/drive"]
+
+
+def test_the_profiles_cell_checks_the_teacher_cache_before_part_1_1():
+    assert "drive_cache_path(TEACHER_CACHE)" in code_cells("profiles")[0]
