@@ -224,3 +224,120 @@ def test_a_drive_cache_is_refused_outside_colab_or_when_mounting_fails(nb, drive
 
 def test_the_profiles_cell_checks_the_teacher_cache_before_part_1_1():
     assert "drive_cache_path(TEACHER_CACHE)" in code_cells("profiles")[0]
+
+
+# --- memory: Part 1.1's models are released before Part 1.2 --------------------------------------------------------
+
+def _top_level_names(source):
+    """Names a cell's own statements read or write (function bodies excluded)."""
+    names = set()
+
+    class Visitor(ast.NodeVisitor):
+        def visit_FunctionDef(self, node):
+            pass
+
+        def visit_Name(self, node):
+            names.add(node.id)
+
+    Visitor().visit(ast.parse(source))
+    return names
+
+
+def test_part_1_1_models_are_released_before_part_1_2_loads_anything():
+    cells = [c for c in json.loads(NOTEBOOK.read_text())["cells"] if c["cell_type"] == "code"]
+    sources = ["".join(c["source"]) for c in cells]
+    release = [i for i, s in enumerate(sources) if re.search(r"^model = cola_model = .*None", s, re.M)
+               and "free_memory()" in s]
+    assert len(release) == 1, "no cell sets model and cola_model to None and calls free_memory()"
+    first_load = min(i for i, s in enumerate(sources) if "make_student(" in s and "def make_student" not in s)
+    assert release[0] < first_load
+    for i, source in enumerate(sources[release[0] + 1:], release[0] + 1):
+        assert not _top_level_names(source) & {"model", "cola_model"}, cells[i]["id"]
+
+
+# --- fine-tuning: accumulation and the out-of-memory backoff --------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def training_setup(nb, tiny_dir):
+    tokenizer = nb.load_tokenizer(str(tiny_dir / "lm"))
+    articles = [f"Article {i} about the council and the budget of the town number {i}." for i in range(8)]
+    examples = nb.prepare_data_for_distillation(articles, [f"Summary {i}." for i in range(8)], tokenizer,
+                                                max_length=64)
+    return tokenizer, examples
+
+
+def _student(nb, tiny_dir):
+    return nb.load_causal_lm(str(tiny_dir / "lm"), device="cpu", dtype=torch.float32)
+
+
+def test_fine_tuning_accumulates_per_device_batches_to_the_effective_batch(nb, tiny_dir, training_setup, monkeypatch):
+    tokenizer, examples = training_setup
+    seen = []
+    real_train = transformers.Trainer.train
+
+    def recording_train(self, *args, **kwargs):
+        seen.append((self.args.per_device_train_batch_size, self.args.gradient_accumulation_steps))
+        return real_train(self, *args, **kwargs)
+
+    monkeypatch.setattr(transformers.Trainer, "train", recording_train)
+    nb.fine_tune_student_model(_student(nb, tiny_dir), tokenizer, examples, epochs=1, batch_size=4,
+                               device_batch_size=2, learning_rate=1e-3)
+    assert seen == [(2, 2)]
+    with pytest.raises(ValueError, match="device_batch_size must divide batch_size=4"):
+        nb.fine_tune_student_model(_student(nb, tiny_dir), tokenizer, examples, batch_size=4, device_batch_size=3)
+    assert profiles_table()["colab"]["train_batch_size"] % profiles_table()["colab"]["train_device_batch_size"] == 0
+
+
+def test_out_of_memory_halves_the_device_batch_restores_the_weights_and_retries(nb, tiny_dir, training_setup,
+                                                                                monkeypatch, capsys):
+    tokenizer, examples = training_setup
+    settings = dict(epochs=1, batch_size=4, learning_rate=1e-3, seed=5)
+    reference = nb.fine_tune_student_model(_student(nb, tiny_dir), tokenizer, examples, device_batch_size=1,
+                                           **settings)
+    attempts = []
+    real_train = transformers.Trainer.train
+
+    def train_out_of_memory_twice(self, *args, **kwargs):
+        attempts.append((self.args.per_device_train_batch_size, self.args.gradient_accumulation_steps,
+                         {k: v.clone() for k, v in self.model.state_dict().items()}))
+        if len(attempts) <= 2:
+            with torch.no_grad():                      # a failed attempt has already changed the weights
+                for parameter in self.model.parameters():
+                    parameter.add_(0.5)
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB (injected)")
+        return real_train(self, *args, **kwargs)
+
+    monkeypatch.setattr(transformers.Trainer, "train", train_out_of_memory_twice)
+    model = _student(nb, tiny_dir)
+    initial = {k: v.clone() for k, v in model.state_dict().items()}
+    tuned = nb.fine_tune_student_model(model, tokenizer, examples, device_batch_size=4, **settings)
+    assert [(b, a) for b, a, _ in attempts] == [(4, 1), (2, 2), (1, 4)]
+    for _, _, weights in attempts:
+        assert all(torch.equal(weights[k], initial[k]) for k in initial), "an attempt did not start from the weights"
+    printed = capsys.readouterr().out
+    assert "out of GPU memory at a per-device batch of 4: weights restored, retrying with 2 x 2" in printed
+    assert "out of GPU memory at a per-device batch of 2: weights restored, retrying with 1 x 4" in printed
+    for key, value in reference.state_dict().items():
+        torch.testing.assert_close(tuned.state_dict()[key], value, rtol=1e-5, atol=1e-6)
+
+
+def test_out_of_memory_at_a_device_batch_of_one_gives_up_clearly(nb, tiny_dir, training_setup, monkeypatch):
+    tokenizer, examples = training_setup
+    sizes = []
+
+    def always_out_of_memory(self, *args, **kwargs):
+        sizes.append(self.args.per_device_train_batch_size)
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")
+
+    monkeypatch.setattr(transformers.Trainer, "train", always_out_of_memory)
+    with pytest.raises(RuntimeError, match="out of GPU memory even at a per-device batch of 1"):
+        nb.fine_tune_student_model(_student(nb, tiny_dir), tokenizer, examples, batch_size=4, device_batch_size=4)
+    assert sizes == [4, 2, 1]
+
+
+def test_the_gpu_check_trains_with_the_colab_profiles_batches():
+    sys.path.insert(0, str(ROOT / "bench"))
+    import gpu_check
+    colab = profiles_table()["colab"]
+    assert (gpu_check.FULL["train_batch"], gpu_check.FULL["train_device_batch"]) == \
+        (colab["train_batch_size"], colab["train_device_batch_size"])
