@@ -341,3 +341,156 @@ def test_the_gpu_check_trains_with_the_colab_profiles_batches():
     colab = profiles_table()["colab"]
     assert (gpu_check.FULL["train_batch"], gpu_check.FULL["train_device_batch"]) == \
         (colab["train_batch_size"], colab["train_device_batch_size"])
+
+
+# --- the teacher in fp16 -------------------------------------------------------------------------------------------
+
+def overflowing_teacher(tiny_dir, dtype, scale=1e4):
+    """The tiny teacher with its RMSNorm weights multiplied by `scale`: its MLP activations exceed fp16's range
+    (65504), so its fp16 logits are non-finite while its fp32 ones are finite."""
+    model = transformers.AutoModelForCausalLM.from_pretrained(tiny_dir / "teacher", dtype=torch.float32)
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            if name.endswith("layernorm.weight"):
+                parameter.mul_(scale)
+    return model.to(dtype).eval()
+
+
+@pytest.fixture(scope="module")
+def teacher_tokenizer(nb, tiny_dir):
+    return nb.load_tokenizer(str(tiny_dir / "teacher"))
+
+
+ARTICLES = ["The town council met on Monday and approved the budget for the new library after a long debate.",
+            "Rain is expected across the region this weekend, and the river may rise.",
+            "A local team won the final after extra time."]
+
+
+def _batch(nb, tokenizer, articles=ARTICLES):
+    ids, mask = nb.pad_batch(nb.teacher_prompt_ids(articles, tokenizer), tokenizer.pad_token_id, side="left")
+    return ids, mask
+
+
+def test_fp16_guard_switches_an_overflowing_teacher_to_fp32_and_redoes_the_batch(nb, tiny_dir, teacher_tokenizer,
+                                                                                 capsys):
+    ids, mask = _batch(nb, teacher_tokenizer)
+    fp16 = overflowing_teacher(tiny_dir, torch.float16)
+    with torch.no_grad():
+        assert not torch.isfinite(fp16(input_ids=ids, attention_mask=mask).logits).all(), "precondition: no overflow"
+        assert torch.isfinite(overflowing_teacher(tiny_dir, torch.float32)(input_ids=ids,
+                                                                           attention_mask=mask).logits).all()
+    eos, pad = teacher_tokenizer.eos_token_id, teacher_tokenizer.pad_token_id
+    fp32_run = overflowing_teacher(tiny_dir, torch.float16).float()             # the same weights, in fp32
+    expected, _ = nb.guarded_teacher_generate(fp32_run, ids, mask, 6, pad, eos)
+    assert "switching" not in capsys.readouterr().out                   # fp32: nothing to switch
+    output, final = nb.guarded_teacher_generate(fp16, ids, mask, 6, pad, eos)
+    assert final is fp16 and next(final.parameters()).dtype == torch.float32     # cast in place: bf16 needs a GPU
+    assert torch.equal(output, expected)
+    assert "non-finite logits" in capsys.readouterr().out
+    reloads = []
+    output, final = nb.guarded_teacher_generate(overflowing_teacher(tiny_dir, torch.float16), ids, mask, 6, pad, eos,
+                                                reload=lambda dtype: reloads.append(dtype) or
+                                                overflowing_teacher(tiny_dir, torch.float16).to(dtype))
+    assert reloads == [torch.float32] and torch.equal(output, expected)
+
+
+def test_fp16_guard_raises_when_fp32_logits_are_non_finite_too(nb, tiny_dir, teacher_tokenizer):
+    ids, mask = _batch(nb, teacher_tokenizer)
+    broken = overflowing_teacher(tiny_dir, torch.float32, scale=float("nan"))
+    with pytest.raises(RuntimeError, match="in torch.float32 too"):
+        nb.guarded_teacher_generate(broken, ids, mask, 4, teacher_tokenizer.pad_token_id,
+                                    teacher_tokenizer.eos_token_id)
+
+
+def test_bf16_weights_survive_fp16_and_back_exactly_in_the_normal_range():
+    """The guard's claim: a bf16-trained weight loaded in fp16 and cast to fp32 (or back to bf16) is unchanged when
+    its magnitude is in fp16's normal range [2**-14, 65504]."""
+    weights = (torch.randn(100_000, generator=torch.Generator().manual_seed(0)) * 0.05).to(torch.bfloat16)
+    normal = (weights.float().abs() >= 2 ** -14) & (weights.float().abs() <= 65504)
+    assert normal.sum() > 90_000
+    assert torch.equal(weights.to(torch.float16).float()[normal], weights.float()[normal])
+    assert torch.equal(weights.to(torch.float16).to(torch.bfloat16)[normal], weights[normal])
+
+
+def test_summarize_with_teacher_model_recovers_from_fp16_overflow(nb, tiny_dir, teacher_tokenizer, capsys):
+    expected = nb.summarize_with_teacher_model(ARTICLES, overflowing_teacher(tiny_dir, torch.float16).float(),
+                                               teacher_tokenizer, 6, 2)
+    capsys.readouterr()
+    fp16 = overflowing_teacher(tiny_dir, torch.float16)
+    assert nb.summarize_with_teacher_model(ARTICLES, fp16, teacher_tokenizer, 6, 2) == expected
+    printed = capsys.readouterr().out
+    assert printed.count("switching the teacher to torch.float32") == 1          # once; later batches stay fp32
+    assert next(fp16.parameters()).dtype == torch.float32
+
+
+@pytest.mark.parametrize("text, degenerate", [("", True), ("  \n", True), ("!!!!!!!!", True), ("! ! !", True),
+                                              ("TL;DR: Rain.", False), ("ok", False)])
+def test_degenerate_response(nb, text, degenerate):
+    assert nb.degenerate_response(text) is degenerate
+
+
+def test_summarize_with_teacher_model_counts_degenerate_responses(nb, tiny_dir, teacher_tokenizer, monkeypatch,
+                                                                  capsys):
+    responses = ["!!!!!!", "TL;DR: The council approved it.", ""]
+    tokens = [teacher_tokenizer(r, add_special_tokens=False)["input_ids"] + [teacher_tokenizer.eos_token_id]
+              for r in responses]
+
+    def canned(model, input_ids, attention_mask, max_new_tokens, pad_token_id, eos_token_id, reload=None):
+        new, _ = nb.pad_batch([tokens[ARTICLES.index(a)] for a in order.pop(0)], pad_token_id, side="right")
+        return torch.cat([input_ids, new], dim=1), model
+
+    order = [ARTICLES]                                 # one batch, in this order (sort_by_length=False)
+    monkeypatch.setattr(nb, "guarded_teacher_generate", canned)
+    stats = {}
+    model = nb.load_causal_lm(str(tiny_dir / "teacher"), device="cpu", dtype=torch.float32)
+    nb.summarize_with_teacher_model(ARTICLES, model, teacher_tokenizer, 8, 3, sort_by_length=False, stats=stats)
+    assert stats["degenerate"] == 2
+    assert "2 degenerate (empty or one character repeated)" in capsys.readouterr().out
+
+
+# --- generation settings: nothing inherited from generation_config.json -------------------------------------------
+
+OTHER_SETTINGS = dict(do_sample=True, temperature=0.3, top_k=5, top_p=0.5, repetition_penalty=3.0,
+                      no_repeat_ngram_size=2, typical_p=0.5, min_p=0.1, min_new_tokens=5, suppress_tokens=[7],
+                      begin_suppress_tokens=[9], bad_words_ids=[[11]], epsilon_cutoff=1e-3, eta_cutoff=1e-3)
+
+
+def _same_weights(tiny_dir, name, tmp_path, generation_config):
+    folder = tmp_path / f"{name}-{len(list(tmp_path.iterdir()))}"
+    shutil.copytree(tiny_dir / name, folder)
+    (folder / "generation_config.json").unlink(missing_ok=True)
+    generation_config.save_pretrained(folder)
+    return transformers.AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
+
+
+@pytest.mark.parametrize("name", ["teacher", "lm"])
+def test_generate_calls_ignore_the_models_generation_config(nb, tiny_dir, teacher_tokenizer, tmp_path, name):
+    tokenizer = teacher_tokenizer if name == "teacher" else nb.load_tokenizer(str(tiny_dir / "lm"))
+    config = transformers.AutoConfig.from_pretrained(tiny_dir / name)
+    token_ids = dict(bos_token_id=config.bos_token_id, eos_token_id=config.eos_token_id)
+    plain = _same_weights(tiny_dir, name, tmp_path, GenerationConfig(**token_ids))
+    other = _same_weights(tiny_dir, name, tmp_path, GenerationConfig(**token_ids, **OTHER_SETTINGS))
+    ids, mask = _batch(nb, teacher_tokenizer) if name == "teacher" else (None, None)
+    if name == "teacher":
+        settings = dict(input_ids=ids, attention_mask=mask, max_new_tokens=8, do_sample=False,
+                        pad_token_id=tokenizer.pad_token_id)
+        assert not torch.equal(plain.generate(**settings), other.generate(**settings)), "precondition: no effect"
+        assert nb.summarize_with_teacher_model(ARTICLES, plain, tokenizer, 8, 3) == \
+            nb.summarize_with_teacher_model(ARTICLES, other, tokenizer, 8, 3)
+    else:
+        batch = nb.prepare_articles_for_student_model(ARTICLES, tokenizer, 256, 8)
+        settings = dict(**batch, max_new_tokens=8, do_sample=True, top_p=0.9, pad_token_id=tokenizer.pad_token_id)
+        torch.manual_seed(0)
+        first = plain.generate(**settings)
+        torch.manual_seed(0)
+        assert not torch.equal(first, other.generate(**settings)), "precondition: no effect"
+        assert nb.summarize_with_student_model(ARTICLES, plain, tokenizer, 8, 0.9, seed=3) == \
+            nb.summarize_with_student_model(ARTICLES, other, tokenizer, 8, 0.9, seed=3)
+
+
+def test_plain_generation_keywords_exist_in_this_transformers():
+    source = "\n".join(code_cells("defs"))
+    table = next(node for node in ast.parse(source).body if isinstance(node, ast.Assign)
+                 and getattr(node.targets[0], "id", None) == "PLAIN_GENERATION")
+    keys = [kw.arg for kw in table.value.keywords]
+    assert all(hasattr(GenerationConfig(), key) for key in keys), [k for k in keys if not hasattr(GenerationConfig(), k)]
