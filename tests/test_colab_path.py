@@ -494,3 +494,69 @@ def test_plain_generation_keywords_exist_in_this_transformers():
                  and getattr(node.targets[0], "id", None) == "PLAIN_GENERATION")
     keys = [kw.arg for kw in table.value.keywords]
     assert all(hasattr(GenerationConfig(), key) for key in keys), [k for k in keys if not hasattr(GenerationConfig(), k)]
+
+
+# --- the evaluate parity check -------------------------------------------------------------------------------------
+
+def _hf_perplexities(model, tokenizer, texts):
+    """Perplexity of each text as evaluate's metric computes it (BOS prepended), one text at a time via the loss."""
+    values = []
+    for text in texts:
+        ids = torch.tensor([[tokenizer.bos_token_id] + tokenizer(text, add_special_tokens=False)["input_ids"]])
+        with torch.no_grad():
+            values.append(math.exp(model(input_ids=ids, labels=ids).loss.item()))
+    return values
+
+
+def _fake_evaluate(compute=None, load_error=None):
+    module = types.ModuleType("evaluate")
+    calls = []
+
+    def load(name, module_type=None):
+        if load_error:
+            raise load_error
+        return types.SimpleNamespace(compute=lambda **kwargs: calls.append(kwargs) or compute(**kwargs))
+
+    module.load, module.calls = load, calls
+    return module
+
+
+def test_evaluate_parity_reports_the_largest_relative_difference(nb, tiny_dir, monkeypatch, capsys):
+    model = nb.load_causal_lm(str(tiny_dir / "lm"), device="cpu", dtype=torch.float32)
+    tokenizer = nb.load_tokenizer(str(tiny_dir / "lm"))
+    texts = ["the council met", "the council met", "rain is expected", "  "]
+    exact = _fake_evaluate(lambda predictions, **kw: {"perplexities": _hf_perplexities(model, tokenizer,
+                                                                                      predictions)})
+    monkeypatch.setitem(sys.modules, "evaluate", exact)
+    assert nb.evaluate_parity(texts, model, tokenizer, "the-model-id") < 1e-4
+    assert exact.calls[0]["predictions"] == ["the council met", "rain is expected"]       # distinct, not blank
+    assert exact.calls[0]["add_start_token"] is True and exact.calls[0]["model_id"] == "the-model-id"
+    off = _fake_evaluate(lambda predictions, **kw: {"perplexities": [1.02 * p for p in _hf_perplexities(
+        model, tokenizer, predictions)]})
+    monkeypatch.setitem(sys.modules, "evaluate", off)
+    assert nb.evaluate_parity(texts, model, tokenizer, "the-model-id") == pytest.approx(0.02 / 1.02, rel=1e-3)
+    assert "largest relative difference" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("module, reason", [
+    (None, "not installed"),
+    (_fake_evaluate(load_error=ConnectionError("Couldn't reach 'perplexity' on the Hub")), "ConnectionError"),
+    (_fake_evaluate(load_error=FileNotFoundError("perplexity.py not found")), "FileNotFoundError"),
+])
+def test_evaluate_parity_is_skipped_without_evaluate_or_the_hub(nb, tiny_dir, monkeypatch, capsys, module, reason):
+    model = nb.load_causal_lm(str(tiny_dir / "lm"), device="cpu", dtype=torch.float32)
+    monkeypatch.setitem(sys.modules, "evaluate", module)
+    assert nb.evaluate_parity(["some text"], model, nb.load_tokenizer(str(tiny_dir / "lm")), "gpt2") is None
+    printed = capsys.readouterr().out
+    assert "evaluate parity check skipped" in printed and reason in printed
+
+
+def test_the_parity_check_follows_the_evaluation_cell_behind_its_parameter():
+    nb_json = json.loads(NOTEBOOK.read_text())
+    ids = [c["id"] for c in nb_json["cells"]]
+    parity = next(c for c in nb_json["cells"] if c["cell_type"] == "code" and "evaluate_parity(" in "".join(c["source"])
+                  and "def evaluate_parity" not in "".join(c["source"]))
+    assert ids.index(parity["id"]) > ids.index("evaluation")
+    source = "".join(parity["source"])
+    assert "if EVALUATE_PARITY:" in source and 'row["run"] == "greedy"' in source
+    assert re.search(r"^EVALUATE_PARITY = True\b", code_cells("parameters")[0], re.M)
