@@ -6,7 +6,7 @@
 PY := .venv/bin/python
 PY_COMPAT := .venv-compat/bin/python
 COMPAT_TESTS := tests/test_decoding.py tests/test_decode_loop.py tests/test_metrics.py tests/test_evaluation.py \
-	tests/test_distillation.py tests/test_hub_loading.py tests/test_notebook.py
+	tests/test_distillation.py tests/test_hub_loading.py tests/test_notebook.py tests/test_colab_path.py
 PROFILE ?= offline
 
 .venv/.installed: requirements-dev.txt

@@ -10,7 +10,8 @@ cells, tests/test_decoding.py). Checks, each timed:
      for token in fp32 (must match) and in fp16 (agreement reported), and both timed in fp16 at batch 100;
   3. topp() against Hugging Face's TopPLogitsWarper + softmax + multinomial on (100, 50257) logits;
   4. one fine-tuning configuration: the notebook's fine_tune_student_model (Trainer, fp16 autocast on CUDA, AdamW)
-     for 2 steps on GPT-2 size, batch 8 x 833 tokens: seconds per step and peak GPU memory;
+     for 2 steps on GPT-2 size, batch 8 x 833 tokens (4 per pass, 2 accumulated, as the colab profile trains):
+     seconds per step and peak GPU memory;
   5. teacher generation: Qwen2.5-1.5B-shaped model in fp16, batch 16, 750-token prompts, 128 new tokens, greedy:
      seconds and peak GPU memory;
   6. the fp16 guard (HOOK): a model whose fp16 logits overflow, through the notebook's guarded_teacher_generate;
@@ -44,7 +45,7 @@ FULL = dict(
               rms_norm_eps=1e-6, tie_word_embeddings=True),
     decode_batch=100, decode_prompt_len=(20, 40), decode_new_tokens=100,
     topp_batch=100, topp_p=0.7, repeats=10,
-    train_batch=8, train_len=833, train_summary_len=100,
+    train_batch=8, train_device_batch=4, train_len=833, train_summary_len=100,   # the colab profile's
     teacher_batch=16, teacher_prompt_len=(700, 750), teacher_new_tokens=128,
     pytest_select=None,
 )
@@ -54,7 +55,7 @@ TOY = dict(
               num_key_value_heads=2, max_position_embeddings=256, tie_word_embeddings=True),
     decode_batch=6, decode_prompt_len=(4, 8), decode_new_tokens=6,
     topp_batch=6, topp_p=0.7, repeats=2,
-    train_batch=2, train_len=40, train_summary_len=10,
+    train_batch=2, train_device_batch=1, train_len=40, train_summary_len=10,
     teacher_batch=2, teacher_prompt_len=(10, 16), teacher_new_tokens=4,
     pytest_select="half_precision",        # 8 of the sampler tests: enough to show the pytest step works
 )
@@ -210,7 +211,8 @@ def random_training_examples(n, length, summary_len, vocab, seed=0):
 
 def check_training(nb, device, sizes):
     """The notebook's fine_tune_student_model (Trainer; fp16 autocast and GradScaler on CUDA; AdamW) for 2 steps
-    of batch train_batch x train_len tokens on a GPT-2-shaped fp32 model: seconds per step and peak memory."""
+    of batch train_batch x train_len tokens on a GPT-2-shaped fp32 model, train_device_batch examples per forward pass
+    (gradients accumulated, as the colab profile trains): seconds per step and peak memory."""
     free_memory()
     torch.manual_seed(0)
     model = random_model("gpt2", sizes, device, torch.float32).train()
@@ -220,11 +222,13 @@ def check_training(nb, device, sizes):
     log = []
     _, seconds = timed(lambda: nb.fine_tune_student_model(model, padding_tokenizer(), examples, epochs=1,
                                                           batch_size=sizes["train_batch"], learning_rate=5e-5,
+                                                          device_batch_size=sizes["train_device_batch"],
                                                           log_history=log))
     runtime = next((entry["train_runtime"] for entry in log if "train_runtime" in entry), seconds)
     losses = [entry["loss"] for entry in log if "loss" in entry]
     result = {"ok": bool(losses) and all(math.isfinite(loss) for loss in losses),
-              "batch": sizes["train_batch"], "tokens_per_example": sizes["train_len"], "steps": 2,
+              "batch": sizes["train_batch"], "device_batch": sizes["train_device_batch"],
+              "tokens_per_example": sizes["train_len"], "steps": 2,
               "seconds_per_step": round(runtime / 2, 3), "seconds_with_setup": round(seconds, 2),  # first step warms up
               "losses": losses, "peak_gib": peak_gib(device), "fp16_autocast": device.type == "cuda"}
     del model
@@ -336,7 +340,8 @@ def table(results):
                  f"({t['speedup']}x); {t['draws_outside_hf_nucleus']} draws outside HF's nucleus"))
     f = c["training"]
     rows.append(("fine-tuning step (Trainer, GPT-2 shape)", f["ok"],
-                 f"batch {f['batch']} x {f['tokens_per_example']} tokens, fp16 autocast {f['fp16_autocast']}: "
+                 f"batch {f['batch']} ({f['device_batch']} per pass, accumulated) x {f['tokens_per_example']} tokens, "
+                 f"fp16 autocast {f['fp16_autocast']}: "
                  f"{f['seconds_per_step']} s/step, peak {f['peak_gib']} GiB"))
     q = c["teacher"]
     rows.append(("teacher generation (Qwen2.5-1.5B shape)", q["ok"],

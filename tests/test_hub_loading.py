@@ -136,3 +136,29 @@ def test_articles_load_only_the_train_and_test_splits(nb, hub):
 def test_articles_asking_for_more_than_a_split_has_fails_clearly(nb, hub):
     with pytest.raises(ValueError, match=f"only {CNN_SIZES['test']}"):
         nb.load_articles((CNN_ID, CNN_CONFIG), 3, CNN_SIZES["test"] + 1, seed=0)
+
+
+# --- the fallback when the Hub's file names change ---------------------------------------------------------------
+# load_story_prompts and load_articles name the split's files (data_files=), which are known from the datasets' Hub
+# pages only. If the Hub renames them, the data_files load raises FileNotFoundError and the split is loaded with
+# split= alone (every split prepared: slower, same rows), saying so.
+
+def test_story_prompts_fall_back_to_a_plain_split_load_when_the_files_were_renamed(nb, hub, tmp_path, capsys):
+    roc = tmp_path / "ROCStories"
+    (roc / "data").mkdir()
+    for split in ROC_SIZES:
+        (roc / f"{split}.jsonl").rename(roc / "data" / f"{split}-00000-of-00001.jsonl")
+    assert nb.load_story_prompts(ROC_ID, 4) == [row["prompt"] for row in roc_rows("test")[:4]]
+    assert [("data_files" in kwargs) for _, _, kwargs in hub.calls] == [True, False]
+    assert "loading its test split with split= alone" in capsys.readouterr().out
+
+
+def test_articles_fall_back_to_a_plain_split_load_when_the_files_were_renamed(nb, hub, tmp_path, capsys):
+    cnn = tmp_path / "cnn_dailymail"
+    for split in CNN_SIZES:
+        (cnn / CNN_CONFIG / f"{split}-00000-of-00001.parquet").rename(cnn / CNN_CONFIG / f"{split}.parquet")
+    (cnn / "README.md").write_text(CNN_README.replace("-*", ".parquet"))
+    train, heldout = nb.load_articles((CNN_ID, CNN_CONFIG), 5, 3, seed=1)
+    assert all(row["id"].startswith("train-") for row in train) and all(row["id"].startswith("test-") for row in heldout)
+    assert [("data_files" in kwargs) for _, _, kwargs in hub.calls] == [True, False, True, False]
+    assert capsys.readouterr().out.count("with split= alone") == 2
