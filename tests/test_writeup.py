@@ -203,7 +203,8 @@ def make_results(folder, fluency=True, sweeps=True, distillation=True, greedy_pp
                   "teacher_parameters": 134_515_008, "n_train_articles": 100, "n_eval_articles": 20,
                   "settings": {"article_max_tokens": 256, "teacher_batch_size": 10, "teacher_max_new_tokens": 48,
                                "student_max_new_tokens": 48, "student_top_p": 0.7, "train_epochs": 2,
-                               "train_batch_size": 8, "learning_rate": 5e-05, "cpu_bf16": True},
+                               "train_batch_size": 8, "train_device_batch_size": 8, "learning_rate": 5e-05,
+                               "cpu_bf16": True},
                   "seed": 447, "teacher_missing_tldr": 7, "teacher_summaries_trimmed": 0,
                   "training_loss": [3.2, 2.5, 2.1]}
         minutes = {"student_before": 1.5, "teacher_train": 10.0, "teacher_heldout": 2.0, "fine_tune": 6.0,
@@ -245,7 +246,7 @@ def _controls(after_rouge, undropped):
     differences = {f"{a} - {b}": {r: _pm(systems[a]["rouge"][r] - systems[b]["rouge"][r], KD_DIFF_HALF)
                                   for r in mw.ROUGE} for i, a in enumerate(names) for b in names[i + 1:]}
     return {"teacher_layers": 30, "same_tokenizer": False, "student_context_length": 1024,
-            "topics": {"train": ["council vote", "sports result"], "heldout": ["court case"]},
+            "teacher_dtype": "torch.bfloat16", "topics": {"train": ["council vote", "sports result"], "heldout": ["court case"]},
             "controls": True, "teacher_summaries_empty": 3, "systems": systems, "reference_words": 21.0,
             "bootstrap": {"resamples": 1000, "confidence": 0.95}, "n_articles": 20, "differences": differences,
             "costs": {"batch_size": 10, "dtype": "bfloat16", "max_new_tokens": 48,
