@@ -403,20 +403,25 @@ def _tabular(spec, header, rows):
 
 
 # --- 1.1.5: decoding.json and generations.jsonl -----------------------------------------------------------------
+RUN_HEADER = (("Profile", ["profile"], "text"), ("LM", ["models", "lm"], "model"), ("Cola", ["models", "cola"], "model"),
+              ("Device", ["device"], "text"), ("Seed", ["seed"], "d"), ("Minutes", ["wall_time_s", "total"], "/60:.1f"))
+
+
+def run_header(fr, data, src, prefix):
+    """The macros every Part 1.1 result file shares (profile, models, device, seed, minutes), named prefix + field."""
+    for name, path, fmt in RUN_HEADER:
+        fr.value(prefix + name, data, src, path, fmt)
+
+
 def decoding_setup(fr, claims, res):
     """Profile, models, device, seed, the 1.1.5 settings and time; the profile's notice and command."""
     src, dec = "decoding.json", res.json("decoding.json")
-    fr.value("DecProfile", dec, src, ["profile"], "text")
-    fr.value("DecLM", dec, src, ["models", "lm"], "model")
-    fr.value("DecCola", dec, src, ["models", "cola"], "model")
-    fr.value("DecDevice", dec, src, ["device"], "text")
+    run_header(fr, dec, src, "Dec")
     fr.value("DecDtype", dec, src, ["dtype"], "text")
-    fr.value("DecSeed", dec, src, ["seed"], "d")
     for key, name, fmt in (("t", "DecT", "g"), ("k", "DecK", "d"), ("p", "DecP", "g"),
                            ("n_prompts", "DecNPrompts", "d"), ("n_per_prompt", "DecNPerPrompt", "d"),
                            ("max_len", "DecMaxLen", "d"), ("decode_batch_size", "DecBatch", "d")):
         fr.value(name, dec, src, ["settings", key], fmt)
-    fr.value("DecMinutes", dec, src, ["wall_time_s", "total"], "/60:.1f")
     profile = dec["profile"]
     fr.add("DecCommand", COMMAND.get(profile, latex_escape(profile)), None)
     fr.add("ProfileNotice", PROFILE_NOTICE.get(profile, f"These figures come from the profile "
@@ -847,16 +852,10 @@ def sweep_families(sw):
 def sweep_setup(fr, claims, res):
     """The sweep's models, device, vocabulary, sizes, seed and time; whether its length matches Table 1's."""
     src, sw = "sweeps.json", res.json("sweeps.json")
-    fr.value("SwProfile", sw, src, ["profile"], "text")
-    fr.value("SwLM", sw, src, ["models", "lm"], "model")
-    fr.value("SwCola", sw, src, ["models", "cola"], "model")
-    fr.value("SwDevice", sw, src, ["device"], "text")
+    run_header(fr, sw, src, "Sw")
     fr.value("SwVocab", sw, src, ["vocab_size"], "d")
-    fr.value("SwMaxLen", sw, src, ["settings", "max_len"], "d")
-    fr.value("SwNPrompts", sw, src, ["settings", "n_prompts"], "d")
-    fr.value("SwNPerPrompt", sw, src, ["settings", "n_per_prompt"], "d")
-    fr.value("SwSeed", sw, src, ["seed"], "d")
-    fr.value("SwMinutes", sw, src, ["wall_time_s", "total"], "/60:.1f")
+    for name, key in (("SwMaxLen", "max_len"), ("SwNPrompts", "n_prompts"), ("SwNPerPrompt", "n_per_prompt")):
+        fr.value(name, sw, src, ["settings", key], "d")
     dec_len, sweep_len = res.json("decoding.json")["settings"]["max_len"], sw["settings"]["max_len"]
     claims.text("SwLengthNote", "the same length as in Table~\\ref{tab:decoding}" if sweep_len == dec_len
                 else "shorter than in Table~\\ref{tab:decoding}, so the two tables are not directly comparable"

@@ -280,12 +280,6 @@ def _load(folder, src):
     return json.loads(text)
 
 
-def _get(data, path):
-    for key in path:
-        data = data[key]
-    return data
-
-
 def _words(text):
     return text.split()
 
@@ -309,18 +303,18 @@ def recompute(provenance, folder):
             return sum(len(_words(r["continuation"])) for r in rows) / len(rows)
     data = _load(folder, provenance["src"])
     if op == "ratio":
-        value = _get(data, provenance["num"]) / _get(data, provenance["den"]) * provenance.get("scale", 1)
+        value = mw.lookup(data, provenance["num"]) / mw.lookup(data, provenance["den"]) * provenance.get("scale", 1)
         return value
     if op == "ratio_of_ratios":
-        num = _get(data, provenance["num"][0]) / _get(data, provenance["num"][1])
-        den = _get(data, provenance["den"][0]) / _get(data, provenance["den"][1])
+        num = mw.lookup(data, provenance["num"][0]) / mw.lookup(data, provenance["num"][1])
+        den = mw.lookup(data, provenance["den"][0]) / mw.lookup(data, provenance["den"][1])
         return den / num if provenance["invert"] else num / den
     if op == "sum":
-        return sum(_get(data, path) for path in provenance["paths"])
+        return sum(mw.lookup(data, path) for path in provenance["paths"])
     if op == "len":
-        return min(len(_get(data, provenance["path"])), provenance.get("at_most", math.inf))
+        return min(len(mw.lookup(data, provenance["path"])), provenance.get("at_most", math.inf))
     if op == "one_minus_ratio":
-        return 1 - _get(data, provenance["num"]) / _get(data, provenance["den"])
+        return 1 - mw.lookup(data, provenance["num"]) / mw.lookup(data, provenance["den"])
     if op == "kd_difference":                   # one end of the paired interval of better - worse, read either way
         better, worse = _kd_pair(provenance["key"], provenance["negate"])
         return _paired_interval(data["differences"], better, worse, provenance["rouge"])[provenance["end"]]
@@ -465,10 +459,10 @@ def check_fragments(generated, folder):
         if "missing" in provenance:                   # a result the run did not write: "not measured", truly absent
             assert printed == "not measured", where
             with pytest.raises((KeyError, IndexError, TypeError)):
-                _get(_load(folder, provenance["src"]), provenance["missing"])
+                mw.lookup(_load(folder, provenance["src"]), provenance["missing"])
             continue
         if "path" in provenance and "op" not in provenance:
-            value = _get(_load(folder, provenance["src"]), provenance["path"])
+            value = mw.lookup(_load(folder, provenance["src"]), provenance["path"])
         else:
             value = recompute(provenance, folder)
         check_printed(printed, value, provenance["fmt"], where)
