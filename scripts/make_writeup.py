@@ -380,8 +380,10 @@ PROFILE_NOTICE = {
     "tiny": ("These figures come from the \\texttt{tiny} profile: random models with a few thousand parameters, "
              "which test the plumbing only. The numbers mean nothing about decoding or distillation."),
 }
-COMMAND = {"colab": "Run all in Colab with \\texttt{RUN\\_SWEEPS = True}",
-           "offline": "\\texttt{make run} (papermill, \\texttt{PROFILE=offline}, \\texttt{RUN\\_SWEEPS=True})",
+COMMAND = {"colab": "Run all in Colab with \\texttt{RUN\\_SWEEPS = True} (and \\texttt{RUN\\_CONTROLS = True} for the "
+                    "Part 1.2 controls)",
+           "offline": "\\texttt{make run} (papermill, \\texttt{PROFILE=offline}, \\texttt{RUN\\_SWEEPS=True}, "
+                      "\\texttt{RUN\\_CONTROLS=True})",
            "tiny": "the notebook test (\\texttt{tests/test\\_notebook.py})"}
 
 
@@ -1482,6 +1484,9 @@ def claims_kd_process(fr, claims, res):
     return {}
 
 
+SPEED_TIE = 0.9    # teacher / student seconds per article within [0.9, 1/0.9]: "the same speed within 10%"
+
+
 def claim_kd_speed(fr, claims, res):
     """Teacher against student: measured speed at equal batch and precision when present; which step took the most
     time."""
@@ -1494,10 +1499,19 @@ def claim_kd_speed(fr, claims, res):
         fr.derived("KDSpeedRatio", faster if faster >= 1 else 1 / faster, ".1f", src="distillation.json",
                    op="ratio_of_ratios", num=[["costs", "teacher", "seconds"], ["costs", "teacher", "articles"]],
                    den=[["costs", "student", "seconds"], ["costs", "student", "articles"]], invert=faster < 1)
-        claims.text("ClaimKDSpeed", "At batch size \\KDCostBatch{} in \\code{\\KDCostDtype}, the teacher took "
-                    "\\KDCostTeacherSecPerArticle{}\\,s per article and the student \\KDCostStudentSecPerArticle{}\\,s,"
-                    " so the student was " + ("faster" if faster >= 1 else "slower") + " by a factor of "
-                    "\\KDSpeedRatio")
+        measured = ("At batch size \\KDCostBatch{} in \\code{\\KDCostDtype}, the teacher took "
+                    "\\KDCostTeacherSecPerArticle{}\\,s per article and the student \\KDCostStudentSecPerArticle{}\\,s")
+        if SPEED_TIE < faster < 1 / SPEED_TIE:
+            claims.text("ClaimKDSpeed", measured + ": the same speed within 10\\% (a factor of \\KDSpeedRatio), although "
+                        "the student is smaller. At this size on this hardware the fixed cost of each generation step "
+                        "(the vocabulary projection, the sampling code, Python), not the layers, sets the speed; "
+                        "between the colab profile's GPT-2 student and its Qwen teacher, about twelve times larger, "
+                        "per-token cost grows roughly with the number of parameters (memory to read at each step), "
+                        "which this run cannot show")
+        else:
+            claims.text("ClaimKDSpeed", measured + ", so the student was " + ("faster" if faster >= 1 else "slower") +
+                        " by a factor of \\KDSpeedRatio" + (": per generated token, decoding cost grows roughly with "
+                        "the number of parameters (memory to read at each step)" if faster >= 1 else ""))
     else:
         claims.text("ClaimKDSpeed", "Teacher and student speed at equal batch size and precision were not measured "
                     "(Table~\\ref{tab:kd-speed}), so this run does not show what the student saves per article")
