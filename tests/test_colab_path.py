@@ -142,7 +142,7 @@ def test_setup_cell_outside_colab_stops_naming_package_version_and_range(monkeyp
 
 
 def test_setup_cell_asks_for_a_restart_when_a_changed_library_was_already_imported(monkeypatch):
-    with pytest.raises(RuntimeError, match="restart the session"):
+    with pytest.raises(RuntimeError, match="Restart session"):
         run_setup_cell(monkeypatch, {**GOOD, "transformers": "4.55.0"}, colab=True, imported=("transformers",))
 
 
@@ -560,3 +560,16 @@ def test_the_parity_check_follows_the_evaluation_cell_behind_its_parameter():
     source = "".join(parity["source"])
     assert "if EVALUATE_PARITY:" in source and 'row["run"] == "greedy"' in source
     assert re.search(r"^EVALUATE_PARITY = True\b", code_cells("parameters")[0], re.M)
+
+
+@pytest.mark.parametrize("transformers_version, expected", [("4.57.1", "datasets==4.8.5"), ("5.24.0", "datasets==5.2.0"),
+                                                            ("4.40.0", "datasets==5.2.0")])
+def test_setup_cell_installs_a_datasets_release_that_fits_the_transformers_major(monkeypatch, transformers_version,
+                                                                               expected):
+    """A missing datasets is installed at a release whose huggingface-hub range fits the transformers that will run:
+    4.8.5 beside a transformers 4.x in range (datasets 5.x needs huggingface-hub >= 1.0, which 4.x refuses), 5.2.0
+    beside 5.x, and 5.2.0 when an out-of-range 4.x is itself replaced by the tested 5.24.0."""
+    versions = {**GOOD, "transformers": transformers_version, "datasets": None}
+    namespace, pip = run_setup_cell(monkeypatch, versions, colab=True)
+    assert len(pip) == 1 and expected in pip[0]
+    assert namespace["DATASETS_FOR_TRANSFORMERS_4"] in (ROOT / "requirements-compat.txt").read_text()
