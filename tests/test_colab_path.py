@@ -573,3 +573,17 @@ def test_setup_cell_installs_a_datasets_release_that_fits_the_transformers_major
     namespace, pip = run_setup_cell(monkeypatch, versions, colab=True)
     assert len(pip) == 1 and expected in pip[0]
     assert namespace["DATASETS_FOR_TRANSFORMERS_4"] in (ROOT / "requirements-compat.txt").read_text()
+
+
+def test_the_finite_check_allows_masked_tokens_but_not_nan_inf_or_empty_rows(nb):
+    """-inf entries are how other logits processors mask tokens (EOS before min_new_tokens, say): legal. NaN, +inf,
+    or a row with no finite score stop the batch."""
+    check = nb.CheckFiniteLogits()
+    ids = torch.zeros(2, 3, dtype=torch.long)
+    masked = torch.tensor([[0.0, -float("inf"), 1.0], [2.0, 1.0, -float("inf")]])
+    assert torch.equal(check(ids, masked), masked)
+    for bad in (torch.tensor([[0.0, float("nan"), 1.0], [1.0, 1.0, 1.0]]),
+                torch.tensor([[0.0, float("inf"), 1.0], [1.0, 1.0, 1.0]]),
+                torch.tensor([[-float("inf")] * 3, [1.0, 1.0, 1.0]])):
+        with pytest.raises(nb.NonFiniteLogits):
+            check(ids, bad)
