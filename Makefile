@@ -35,6 +35,7 @@ run: setup
 	mkdir -p out
 	$(PY) -m papermill CSE447_Assignment6.ipynb out/CSE447_Assignment6.$(PROFILE).ipynb \
 		-k python3 -p PROFILE $(PROFILE) -p RUN_SWEEPS True -p RUN_CONTROLS True --log-output --no-progress-bar
+	$(PY) scripts/make_writeup.py --profile $(PROFILE)   # keep writeup/generated in step with the new results
 
 writeup:
 	python3 scripts/make_writeup.py $(if $(WRITEUP_PROFILE),--profile $(WRITEUP_PROFILE))
