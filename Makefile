@@ -1,7 +1,8 @@
 # make test     set up .venv and run the test suite (CPU, no Hub): what CI runs
 # make test-compat  set up .venv-compat with the lowest supported transformers (4.56.0) and run the tests that
 #               depend on transformers there (.ci/run runs it after make test)
-# make run      set up .venv and execute the whole notebook headless with the offline profile (sweeps and controls on)
+# make run      set up .venv, build the offline profile's model folders (scripts/make_offline_models.py) and execute
+#               the whole notebook headless with the offline profile (sweeps and controls on)
 # make writeup  rebuild the write-up fragments from results/ and build writeup.pdf
 PY := .venv/bin/python
 PY_COMPAT := .venv-compat/bin/python
@@ -32,6 +33,7 @@ test-compat: .venv-compat/.installed
 	$(PY_COMPAT) -m pytest -q $(COMPAT_TESTS)
 
 run: setup
+	$(PY) scripts/make_offline_models.py models/offline   # the offline profile's SmolLM2 folders (kept once built)
 	mkdir -p out
 	$(PY) -m papermill CSE447_Assignment6.ipynb out/CSE447_Assignment6.$(PROFILE).ipynb \
 		-k python3 -p PROFILE $(PROFILE) -p RUN_SWEEPS True -p RUN_CONTROLS True --log-output --no-progress-bar

@@ -45,9 +45,10 @@ def main():
     parser.add_argument("--no-cache", action="store_true", help="also time the loop without the KV cache (slow)")
     args = parser.parse_args()
     nb = load_definitions()
-    tokenizer = nb.load_tokenizer(nb.SMOLLM2)
-    model = nb.load_causal_lm(nb.SMOLLM2, device="cpu", dtype=torch.float32)
-    prompts = [json.loads(line)["prompt"] for line in (ROOT / "data/story_prompts.jsonl").read_text().splitlines()]
+    lm = str(ROOT / "models/offline/smollm2-135m-instruct")     # written by scripts/make_offline_models.py
+    tokenizer = nb.load_tokenizer(lm)
+    model = nb.load_causal_lm(lm, device="cpu", dtype=torch.float32)
+    prompts = [json.loads(line)["prompt"] for line in (ROOT / "data/rocstories/test.jsonl").read_text().splitlines()]
     prompts = [p for p in prompts[:10] for _ in range(10)]
     batch = tokenizer(prompts, return_tensors="pt", padding=True)
     ids, mask, eos, pad = batch["input_ids"], batch["attention_mask"], tokenizer.eos_token_id, tokenizer.pad_token_id

@@ -29,7 +29,7 @@ def main():
                         help="cap on article tokens (default: none, so prompt lengths vary as the articles do)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--bf16", action="store_true", help="teacher in bf16 (the offline profile's cpu_bf16)")
-    parser.add_argument("--data", default=str(ROOT / "data" / "articles_train.jsonl"))
+    parser.add_argument("--data", default=str(ROOT / "data/cnn_dailymail/offline/train-00000-of-00001.jsonl"))
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -37,9 +37,10 @@ def main():
     nb = load_definitions()
     with open(args.data) as f:
         articles = [json.loads(line)["article"] for line in f if line.strip()][:args.n_articles]
-    tokenizer = nb.load_tokenizer(nb.SMOLLM2)
+    teacher = str(ROOT / "models/offline/smollm2-135m-instruct")   # written by scripts/make_offline_models.py
+    tokenizer = nb.load_tokenizer(teacher)
     dtype = torch.bfloat16 if args.bf16 else torch.float32
-    model = nb.load_causal_lm(nb.SMOLLM2, device="cpu", dtype=dtype)
+    model = nb.load_causal_lm(teacher, device="cpu", dtype=dtype)
     lengths = [len(ids) for ids in tokenizer(nb.prepare_articles_teacher(articles, tokenizer, args.article_max_tokens),
                                              add_special_tokens=False)["input_ids"]]
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}")

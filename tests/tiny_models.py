@@ -26,7 +26,7 @@ CHAT_TEMPLATE = (
 def training_text():
     """Text to train the tiny tokenizer on: the committed data (not the docs, so editing them changes nothing)."""
     texts = []
-    for pattern in ("data/*.jsonl",):
+    for pattern in ("data/**/*.jsonl",):
         for path in sorted(ROOT.glob(pattern)):
             texts.append(path.read_text())
     return texts or ["The quick brown fox jumps over the lazy dog."]
