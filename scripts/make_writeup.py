@@ -42,8 +42,12 @@ Optional keys the builders render when present and print as "not measured" (or s
                            ("temperature t=1.0", "topk k=V", "topp p=1.0") "difference" {metric: run minus the seeds'
                            mean} and "within_noise" (every |difference| <= noise_factor x sd); without "seed_sd" the
                            noise and the verdicts print "not measured"
-    distillation.json  "systems": {name: {"rouge": {"rouge1", "rouge2", "rougeL"},      F1 in [0, 1]
-                                          "rouge_ci": {"rouge1": [lo, hi], ...},       bootstrap over articles
+    distillation.json  "systems": {name: {"rouge": {"rouge1", "rouge2", "rougeL"},      F1 in [0, 1], mean over runs
+                                          "rouge_ci": {"rouge1": [lo, hi], ...},       bootstrap over articles (of
+                                                                                       the mean over runs)
+                                          "rouge_ci_combined": {same},                 over seeds and articles
+                                          "rouge_seeds": {"rouge1": [one per seed]},   each run's mean
+                                          "runs": runs (1 for the teacher),
                                           "summary_words": mean whitespace words per summary}}
                            names: student_init, student_distilled, student_gold, teacher, optional
                            student_undropped (the whole model prompted as the student: measures repair);
@@ -56,8 +60,13 @@ Optional keys the builders render when present and print as "not measured" (or s
                        "minutes": {step: minutes, ..., "total"}    any steps; known ones get a label (KD_STEP_LABEL)
                        "differences": {"a - b": {"rouge1": [lo, hi], ...}}   paired bootstrap over articles of
                                  a minus b, each pair once in the order student_init, student_distilled, [student_gold],
-                                 [student_undropped], teacher: a comparison of two systems is "beyond the noise" only
-                                 where it excludes 0 (without it, the systems' own intervals are compared)
+                                 [student_undropped], teacher
+                       "differences_combined": {same pairs}    paired article bootstrap within each training seed,
+                                 pooled over the seeds: a comparison of two systems is "beyond the noise" only where
+                                 it excludes 0 (without it, "differences" decides; without either, the systems' own
+                                 intervals are compared)
+                       "seeds": [training seeds], "kd_seeds": the same list, "synthetic_fingerprint": digest of
+                                 the teacher summaries the students were trained on
                        "n_articles": articles scored, "teacher_layers": int, "controls": bool (RUN_CONTROLS)
                        "teacher_summaries_empty": blank teacher summaries left out of the training data
                        "topics": {"train": [...], "heldout": [...]}
@@ -1083,11 +1092,12 @@ KD_STEP_LABEL = {   # distillation.json "minutes": the steps' labels in the cost
     "student_before": "student summarises the held-out articles, before (with loading)",
     "teacher_train": "teacher summarises the training articles (with loading)",
     "teacher_heldout": "teacher summarises the held-out articles",
-    "fine_tune": "fine-tuning the student on the teacher's summaries",
-    "fine_tune_gold": "fine-tuning the student on the references (control)",
-    "student_after": "student summarises the held-out articles, after",
-    "student_gold": "control student summarises the held-out articles",
-    "student_undropped": "whole model summarises the held-out articles",
+    "prepare_data": "preparing the training examples",
+    "fine_tune": "fine-tuning the student on the teacher's summaries (every seed)",
+    "fine_tune_gold": "fine-tuning the student on the references (control, every seed)",
+    "student_after": "student summarises the held-out articles, after (every seed)",
+    "student_gold": "control student summarises the held-out articles (every seed)",
+    "student_undropped": "whole model summarises the held-out articles (every seed)",
 }
 
 
@@ -1105,10 +1115,22 @@ def kd_rouge(kd, system, rouge):
     return None if path is None else lookup(kd, path)
 
 
+def kd_interval_path(kd, system, rouge):
+    """Where `system`'s interval on `rouge` is: over seeds and articles ("rouge_ci_combined") where the run wrote it,
+    else over articles ("rouge_ci")."""
+    combined = ["systems", system, "rouge_ci_combined", rouge]
+    return combined if has_path(kd, combined) else ["systems", system, "rouge_ci", rouge]
+
+
 def kd_interval(kd, system, rouge):
-    """(low, high) of the bootstrap interval of `system`'s `rouge`, or None."""
-    path = ["systems", system, "rouge_ci", rouge]
+    """(low, high) of the interval of `system`'s `rouge` (kd_interval_path), or None."""
+    path = kd_interval_path(kd, system, rouge)
     return tuple(lookup(kd, path)) if has_path(kd, path) else None
+
+
+def kd_combined(kd):
+    """Whether the run combined the spread over training seeds with the spread over articles."""
+    return bool(kd.get("differences_combined"))
 
 
 def kd_present(kd):
@@ -1206,7 +1228,7 @@ def kd_rouge_macros(fr, claims, res):
             fr.value_or_missing(f"R{ROUGE_CODE[rouge]}{code}", kd, src, path, "x100:.1f")
             for end, side in ((0, "Lo"), (1, "Hi")):
                 fr.value_or_missing(f"R{ROUGE_CODE[rouge]}{code}{side}", kd, src,
-                                    ["systems", system, "rouge_ci", rouge, end], "x100:.1f")
+                                    kd_interval_path(kd, system, rouge) + [end], "x100:.1f")
         fr.value_or_missing(f"KDWords{code}", kd, src, ["systems", system, "summary_words"], ".1f")
     fr.value_or_missing("KDWordsReference", kd, src, ["reference_words"], ".1f")
     fr.value_or_missing("KDConfidence", kd, src, ["bootstrap", "confidence"], "x100:.0f")
@@ -1232,6 +1254,34 @@ def table_rouge(fr, claims, res):
         rows.append([KD_LABEL[system]] + cells + [fr.ref(f"KDWords{code}")])
     rows += [r"\midrule", ["reference highlights", "", "", "", fr.ref("KDWordsReference")]]
     return {"table_rouge.tex": _tabular("@{}lrrrr@{}", "summaries by & ROUGE-1 & ROUGE-2 & ROUGE-L & words", rows)}
+
+
+def table_kd_spread(fr, claims, res):
+    """table_kd_spread.tex: ROUGE-L F1 x 100 of each system: its runs, each run's score, its interval over articles
+    (of the mean over runs) and over seeds and articles; "not measured" where the run did not write them."""
+    src, kd = "distillation.json", res.json("distillation.json")
+    if "kd_seeds" in kd:
+        fr.derived("KDNSeeds", len(kd["kd_seeds"]), "d", src=src, op="len", path=["kd_seeds"])
+    else:
+        fr.add("KDNSeeds", NOT_MEASURED, {"src": src, "missing": ["kd_seeds"], "fmt": "d"})
+    rows = []
+    for system in KD_SYSTEMS:
+        if system not in KD_REQUIRED and kd_rouge_path(kd, system, "rougeL") is None:
+            continue
+        code, base = KD_CODE[system], ["systems", system]
+        runs = fr.value_or_missing(f"KDRuns{code}", kd, src, base + ["runs"], "d")
+        per_seed = kd.get("systems", {}).get(system, {}).get("rouge_seeds", {}).get("rougeL")
+        seeds = (", ".join(fr.value(f"RLSeed{code}{LETTERS[k]}", kd, src, base + ["rouge_seeds", "rougeL", k],
+                                    "x100:.1f") for k in range(len(per_seed))) if per_seed else
+                 fr.add(f"RLSeed{code}A", NOT_MEASURED, {"src": src, "missing": base + ["rouge_seeds"], "fmt": "x100:.1f"}))
+        cells = []
+        for key, tag in (("rouge_ci", "Art"), ("rouge_ci_combined", "Both")):
+            ends = [fr.value_or_missing(f"RL{code}{tag}{side}", kd, src, base + [key, "rougeL", end], "x100:.1f")
+                    for end, side in ((0, "Lo"), (1, "Hi"))]
+            cells.append(NOT_MEASURED if NOT_MEASURED in ends else f"[{ends[0]}, {ends[1]}]")
+        rows.append([KD_LABEL[system], runs, seeds] + cells)
+    return {"table_kd_spread.tex": _tabular("@{}lrlrr@{}", "summaries by & runs & ROUGE-L of each run & "
+                                            "over articles & over seeds and articles", rows)}
 
 
 def kd_training(fr, claims, res):
@@ -1322,14 +1372,16 @@ def examples_kd(fr, claims, res):
 
 
 def kd_difference(kd, a, b, rouge):
-    """(low, high) of the paired bootstrap interval over articles of system `a` minus system `b` on `rouge`, from
-    distillation.json's "differences" ("a - b" as stored, or "b - a" negated with its bounds swapped), with the key
-    it was read from and whether it was negated; None where the run did not write it."""
-    differences = kd.get("differences") or {}
+    """(low, high) of the paired interval of system `a` minus system `b` on `rouge`: over training seeds and articles
+    ("differences_combined") where the run wrote it, else over articles ("differences"), "a - b" as stored or
+    "b - a" negated with its bounds swapped; with the field and key it was read from and whether it was negated.
+    None where the run wrote neither."""
+    field = "differences_combined" if kd_combined(kd) else "differences"
+    differences = kd.get(field) or {}
     for key, negate in ((f"{a} - {b}", False), (f"{b} - {a}", True)):
         if key in differences and differences[key].get(rouge) is not None and None not in differences[key][rouge]:
             low, high = differences[key][rouge]
-            return ((-high, -low) if negate else (low, high)), key, negate
+            return ((-high, -low) if negate else (low, high)), field, key, negate
     return None
 
 
@@ -1348,14 +1400,15 @@ def _kd_compare(fr, kd, better, worse):
         paired = kd_difference(kd, better, worse, r)
         ia, ib = kd_interval(kd, worse, r), kd_interval(kd, better, r)
         if paired:
-            (low, high), key, negate = paired
+            (low, high), field, key, negate = paired
             name = f"RDiff{ROUGE_CODE[r]}{KD_CODE[better]}{KD_CODE[worse]}"
             ends = [fr.derived(name + side, value, "x100:+.1f", src="distillation.json", op="kd_difference",
-                               key=key, rouge=r, end=end, negate=negate)
+                               field=field, key=key, rouge=r, end=end, negate=negate)
                     for side, value, end in (("Lo", low, 0), ("Hi", high, 1))]
             beyond = low > 0 or high < 0
+            over = " over seeds and articles" if field == "differences_combined" else ""
             text += (", beyond the noise" if beyond else ", within the noise") + \
-                f" (difference [{ends[0]}, {ends[1]}], a \\KDConfidence\\% paired interval that " + \
+                f" (difference [{ends[0]}, {ends[1]}], a \\KDConfidence\\% paired interval{over} that " + \
                 ("excludes 0)" if beyond else "includes 0)")
         elif ia and ib:
             text += " (intervals disjoint)" if ia[1] < ib[0] or ib[1] < ia[0] else " (intervals overlap)"
@@ -1377,7 +1430,21 @@ def claims_kd_rouge(fr, claims, res):
     paired = bool(kd.get("differences"))
     intervals = any(kd_interval(kd, s, "rougeL") for s in present)
     articles = "\\KDNArticles{}" if "n_articles" in kd else "\\KDNEval{}"
-    if paired:
+    if kd_combined(kd):
+        text = (f"Each student that is trained or samples (all but the teacher) ran once per training seed "
+                "(\\KDNSeeds{} seeds: its fine-tuning's data order and dropout, and its top-$p$ draws); the teacher "
+                "summarises greedily and ran once. Intervals are \\KDConfidence\\% percentile intervals of a paired "
+                f"article bootstrap within each seed, pooled over the seeds (\\KDResamples{{}} resamples of the "
+                f"{articles} held-out articles per seed, the same draws for every system): they spread over which "
+                "articles were drawn and over which training run happened, as one more run would, and a difference "
+                "is called beyond the noise only where its interval excludes 0. Table~\\ref{tab:kd-spread} shows the "
+                "two spreads apart. " +
+                ("With a single seed the spread over training runs is not measured, so an ordering stated here may "
+                 "not survive a rerun." if len(kd.get("kd_seeds") or []) < 2 else
+                 "We pool rather than resample the seeds (a hierarchical bootstrap), because with this few seeds a "
+                 "resampling of them understates their spread; the pooled interval is the wider, and it needs every "
+                 "run to support an ordering."))
+    elif paired:
         text = (f"Intervals are \\KDConfidence\\% percentile-bootstrap intervals over the {articles} held-out articles "
                 "(\\KDResamples{} resamples); every system is scored on the same resampled articles, so the "
                 "difference between two systems has a paired interval of its own, and a difference is called beyond "
@@ -1467,6 +1534,18 @@ def claims_kd_process(fr, claims, res):
                     "\\KDEmptySummaries{} of the \\KDNTrain{} teacher summaries of training articles were blank (empty "
                     "or whitespace only) and were left out of the training data, so the student was fine-tuned on "
                     "the others.")
+    dtype = kd.get("teacher_dtype") or ""
+    if "synthetic_fingerprint" in kd:
+        fr.value("KDSyntheticFingerprint", kd, "distillation.json", ["synthetic_fingerprint"], "text")
+        claims.text("ClaimKDTeacherRerun", "The students were trained on the teacher summaries in this run's cache "
+                    "file (\\code{teacher\\_cache.jsonl}; their fingerprint is \\code{\\KDSyntheticFingerprint}). "
+                    "The teacher decodes greedily, so a rerun on the same machine, or with that cache, reproduces them; "
+                    + ("in bf16 on a CPU its arithmetic is not bit-reproducible across machines, so " if "bfloat16" in
+                       dtype else "its arithmetic need not be bit-reproducible across hardware, so ") +
+                    "a rerun elsewhere without the cache regenerates somewhat different summaries and trains its "
+                    "students on them. The spread over seeds above does not include that change of data.")
+    else:
+        claims.text("ClaimKDTeacherRerun", "")
     claims.text("ClaimKDMissing", "Every teacher response contained the \\texttt{TL;DR:} marker."
                 if kd["teacher_missing_tldr"] == 0 else
                 "\\KDMissing{} of the \\KDNResponses{} teacher responses lacked the \\texttt{TL;DR:} marker; they were "
@@ -1541,7 +1620,7 @@ BUILDERS = {
                       claim_human_reference),
     "sweeps.json": (sweep_setup, table_sweeps, table_equivalence_greedy, table_equivalence_vanilla,
                     claims_equivalence, claims_sweep_trends),
-    "distillation.json": (kd_setup, kd_rouge_macros, table_rouge, kd_training, table_kd_cost, table_kd_speed,
+    "distillation.json": (kd_setup, kd_rouge_macros, table_rouge, table_kd_spread, kd_training, table_kd_cost, table_kd_speed,
                           kd_settings, examples_kd, claims_kd_rouge, claims_kd_process, claim_kd_speed),
 }
 SWITCHES = (("Sweeps", lambda res: res.has("sweeps.json")), ("KD", lambda res: res.has("distillation.json")),

@@ -4,6 +4,7 @@ tokenizer and chat template."""
 import json
 import pathlib
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -291,7 +292,8 @@ def test_summary_rows_give_means_intervals_lengths_and_paired_differences(nb):
     references = [f"The council of town {i} approved a budget of {i} million dollars." for i in range(8)]
     good = list(references)
     bad = [f"Dogs bark at night number {i}." for i in range(8)]
-    result = nb.summary_rows({"good": good, "bad": bad, "good again": good}, references, n_resamples=300, seed=0)
+    result = nb.summary_rows({"good": {447: good}, "bad": {447: bad}, "good again": {447: good}}, references,
+                             n_resamples=300, seed=0)
     for name, texts in (("good", good), ("bad", bad)):
         row = result["systems"][name]
         assert row["rouge"] == pytest.approx(nb.rouge_scores(texts, references))
@@ -302,7 +304,67 @@ def test_summary_rows_give_means_intervals_lengths_and_paired_differences(nb):
     assert result["differences"]["good - good again"]["rougeL"] == [0.0, 0.0]
     assert result["differences"]["good - bad"]["rougeL"][0] > 0.5
     assert result["reference_words"] == 12 and result["n_articles"] == 8
-    assert result["bootstrap"] == {"resamples": 300, "confidence": 0.95}
+    assert result["bootstrap"] == {"resamples": 300, "confidence": 0.95, "method": nb.SEED_ARTICLE_METHOD}
+    assert result["differences_combined"] == result["differences"] and result["seeds"] == [447]   # one seed
+
+
+def test_seed_article_bootstrap_with_one_seed_is_the_article_bootstrap(nb):
+    """With one seed the pooled samples are exactly the article bootstrap's (same draws, same order)."""
+    scores = np.random.default_rng(3).random((3, 1, 12))
+    pooled = nb.seed_article_bootstrap(scores, n_resamples=50, seed=7)
+    plain = nb.bootstrap(lambda draw: scores[:, 0, draw].mean(axis=-1), 12, n_resamples=50, seed=7)
+    assert pooled.shape == (50, 3) and np.array_equal(pooled, plain)
+
+
+def test_seed_article_bootstrap_pools_the_seeds_with_paired_draws(nb):
+    """Known answers. Without article noise (every article scores its seed's value) the pooled samples are the seed
+    means, n_resamples of each, so the 95% interval runs from the lowest seed mean to the highest; with article
+    noise, each seed's block holds that seed's draws and a difference is paired: two systems that differ by exactly
+    0.1 on every article of every seed differ by exactly 0.1 on every sample."""
+    flat = np.array([[[0.2] * 5, [0.4] * 5, [0.3] * 5]])                    # 1 system, 3 seeds, 5 articles
+    samples = nb.seed_article_bootstrap(flat, n_resamples=40, seed=0)
+    assert samples.shape == (120, 1)
+    assert np.allclose(samples[:40], 0.2) and np.allclose(samples[40:80], 0.4) and np.allclose(samples[80:], 0.3)
+    assert nb.percentile_interval(samples[:, 0]) == pytest.approx([0.2, 0.4])
+    base = np.random.default_rng(0).random((1, 2, 30))
+    samples = nb.seed_article_bootstrap(np.concatenate([base + 0.1, base]), n_resamples=100, seed=1)
+    assert np.allclose(samples[:, 0] - samples[:, 1], 0.1)
+    with pytest.raises(ValueError, match="shape"):
+        nb.seed_article_bootstrap(np.zeros((2, 10)))
+
+
+def test_summary_rows_combine_the_seeds_and_call_a_difference_only_beyond_both(nb):
+    """Seeds that disagree: "a" copies the references with seed 1 and writes unrelated words with seed 2, "b" writes
+    unrelated words with both. The difference over articles of the mean over seeds excludes 0 (every article gains
+    the same), but the combined interval runs down to 0 (seed 2's run shows no gain), so it is not beyond the
+    noise. The teacher's single run counts for every seed; seeds that do not match are refused."""
+    references = [f"The council of town {i} approved a budget of {i} million dollars." for i in range(8)]
+    bad = [f"Dogs bark at night number {i}." for i in range(8)]
+    result = nb.summary_rows({"a": {1: list(references), 2: bad}, "b": {1: bad, 2: bad},
+                              "teacher": {1: list(references)}}, references, n_resamples=200, seed=0)
+    low, high = result["differences"]["a - b"]["rougeL"]
+    assert low > 0.4 and high < 0.5                           # articles alone: a clear gain of 0.44
+    low, high = result["differences_combined"]["a - b"]["rougeL"]
+    assert low <= 1e-12 and high > 0.8                        # seed 2 gains nothing, seed 1 gains 0.89
+    assert result["systems"]["a"]["rouge_seeds"]["rougeL"] == pytest.approx([1.0, 1 / 9])
+    assert result["systems"]["a"]["runs"] == 2 and result["systems"]["teacher"]["runs"] == 1
+    assert result["systems"]["teacher"]["rouge_ci_combined"]["rougeL"] == pytest.approx([1.0, 1.0])
+    assert result["systems"]["teacher"]["rouge_seeds"]["rougeL"] == pytest.approx([1.0])      # its one run
+    assert result["seeds"] == [1, 2]
+    with pytest.raises(ValueError, match="seeds"):
+        nb.summary_rows({"a": {1: bad, 2: bad}, "b": {1: bad, 3: bad}}, references)
+
+
+@pytest.mark.parametrize("seeds, n, expected", [(None, 1, [447]), (None, 3, [447, 448, 449]), ([5, 9], 1, [5, 9]),
+                                                ((12,), 4, [12])])
+def test_training_seeds(nb, seeds, n, expected):
+    assert nb.training_seeds(seeds, n, 447) == expected
+
+
+@pytest.mark.parametrize("seeds, n", [([], 1), ([1, 1], 1), ([1.5], 1), (None, 0), (None, True), ("447", 1)])
+def test_training_seeds_refuses_bad_values(nb, seeds, n):
+    with pytest.raises(ValueError):
+        nb.training_seeds(seeds, n, 447)
 
 
 def test_generation_cost_times_exactly_the_new_tokens_and_leaves_the_model_alone(nb, tiny_dir):

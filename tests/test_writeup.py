@@ -86,6 +86,8 @@ DIFF_HALF = {"perplexity": 3.0, "fluency": 0.06, "distinct_1": 0.06, "distinct_2
 CI_HALF = {"perplexity": 1.5, "fluency": 0.02, "distinct_1": 0.02, "distinct_2": 0.02, "distinct_3": 0.02}
 WIDE_PPL_HALF = 15.0        # vanilla sampling's perplexity: [25.1, 55.1] contains the prompts' 30.5
 KD_DIFF_HALF = 0.03         # Part 1.2: each paired difference is (a - b) +- 0.03
+KD_SEED_HALF = 0.08         # with seeds_disagree: the distilled student's two runs are its mean +- 0.08, and every
+                            # interval over seeds and articles that involves it is 0.08 wider than over articles
 
 
 def _pm(value, half):
@@ -121,11 +123,13 @@ def _vanilla_equivalences(runs, seeds, names):
 
 
 def make_results(folder, fluency=True, sweeps=True, distillation=True, greedy_ppl=2.5, after_rouge=0.25,
-                 undropped=False, old_schema=False, n_empty=0):
+                 undropped=False, old_schema=False, n_empty=0, seeds_disagree=False):
     """Write a hand-built results/offline/ under `folder` in the schema the notebook writes today (the tiny run's,
     with the controls on); returns its path. `fluency=False` writes nulls as the offline profile does; `greedy_ppl`
     and `after_rouge` let a test flip an ordering; `undropped` adds the fifth Part 1.2 system (the whole model
-    prompted as the student), which the tiny run lacks; `n_empty` gives vanilla sampling blank continuations.
+    prompted as the student), which the tiny run lacks; `n_empty` gives vanilla sampling blank continuations;
+    `seeds_disagree` makes the distilled student's two training runs disagree (see KD_SEED_HALF), so that its
+    intervals over seeds and articles are wider than those over articles alone.
     `old_schema` writes the results of before the bootstrap (the committed results/offline/ of an older notebook): no
     "bootstrap", one pair's "seed_noise", and the old "rouge" {student_before, student_after, teacher} without
     controls, intervals or differences."""
@@ -221,8 +225,8 @@ def make_results(folder, fluency=True, sweeps=True, distillation=True, greedy_pp
                                 "student_before": "The council voted 9-2 on a $11.9 million",
                                 "student_after": "Council backs park."} for i in range(3)]}
         else:
-            kd = {**common, **_controls(after_rouge, undropped),
-                  "minutes": minutes | {"fine_tune_gold": 6.0, "student_gold": 1.0} |
+            kd = {**common, **_controls(after_rouge, undropped, seeds_disagree),
+                  "minutes": minutes | {"prepare_data": 0.1, "fine_tune_gold": 6.0, "student_gold": 1.0} |
                              ({"student_undropped": 1.2} if undropped else {}) | {"total": 27.5},
                   "examples": [{**example, "id": example["id"].format(i), "topic": "court case",
                                 "student_init": "The council voted 9-2 on a $11.9 million",
@@ -232,24 +236,35 @@ def make_results(folder, fluency=True, sweeps=True, distillation=True, greedy_pp
     return out
 
 
-def _controls(after_rouge, undropped):
-    """The Part 1.2 keys of today's notebook: the four rows (five with `undropped`) with bootstrap intervals and
-    lengths, paired differences ((a - b) +- KD_DIFF_HALF), measured costs, topics, context and tokenisers."""
-    def system(x, words):
-        return {"rouge": {"rouge1": x, "rouge2": x / 3, "rougeL": x * 0.8},
-                "rouge_ci": {"rouge1": [x - 0.03, x + 0.03], "rouge2": [x / 3 - 0.02, x / 3 + 0.02],
-                             "rougeL": [x * 0.8 - 0.03, x * 0.8 + 0.03]},
-                "summary_words": words}
-    systems = {"student_init": system(0.1, 60.0), "student_distilled": system(after_rouge, 41.0),
+def _controls(after_rouge, undropped, seeds_disagree=False):
+    """The Part 1.2 keys of today's notebook: the four rows (five with `undropped`) with two training seeds (the
+    teacher one run), intervals over articles and over seeds and articles, lengths, paired differences ((a - b) +-
+    KD_DIFF_HALF over articles, the same over seeds and articles unless `seeds_disagree` widens those of the
+    distilled student by KD_SEED_HALF), measured costs, topics, context and tokenisers."""
+    def system(x, words, runs=2, spread=0.0):
+        rouge = {"rouge1": x, "rouge2": x / 3, "rougeL": x * 0.8}
+        half = {"rouge1": 0.03, "rouge2": 0.02, "rougeL": 0.03}
+        return {"rouge": rouge, "rouge_seeds": {r: [v + spread, v - spread][:runs] for r, v in rouge.items()},
+                "rouge_ci": {r: _pm(v, half[r]) for r, v in rouge.items()},
+                "rouge_ci_combined": {r: _pm(v, half[r] + spread) for r, v in rouge.items()},
+                "runs": runs, "summary_words": words}
+    spread = KD_SEED_HALF if seeds_disagree else 0.0
+    systems = {"student_init": system(0.1, 60.0), "student_distilled": system(after_rouge, 41.0, spread=spread),
                "student_gold": system(0.27, 22.5), **({"student_undropped": system(0.2, 50.0)} if undropped else {}),
-               "teacher": system(0.3, 44.0)}
+               "teacher": system(0.3, 44.0, runs=1)}
     names = list(systems)
-    differences = {f"{a} - {b}": {r: _pm(systems[a]["rouge"][r] - systems[b]["rouge"][r], KD_DIFF_HALF)
-                                  for r in mw.ROUGE} for i, a in enumerate(names) for b in names[i + 1:]}
+
+    def differences(extra):
+        return {f"{a} - {b}": {r: _pm(systems[a]["rouge"][r] - systems[b]["rouge"][r],
+                                      KD_DIFF_HALF + (extra if "student_distilled" in (a, b) else 0.0))
+                               for r in mw.ROUGE} for i, a in enumerate(names) for b in names[i + 1:]}
     return {"teacher_layers": 30, "same_tokenizer": False, "student_context_length": 1024,
             "teacher_dtype": "torch.bfloat16", "topics": {"train": ["council vote", "sports result"], "heldout": ["court case"]},
             "controls": True, "teacher_summaries_empty": 3, "systems": systems, "reference_words": 21.0,
-            "bootstrap": {"resamples": 1000, "confidence": 0.95}, "n_articles": 20, "differences": differences,
+            "bootstrap": {"resamples": 1000, "confidence": 0.95, "method": "paired article bootstrap within each "
+                          "seed, pooled over seeds"}, "n_articles": 20, "differences": differences(0.0),
+            "differences_combined": differences(spread), "seeds": [447, 448], "kd_seeds": [447, 448],
+            "synthetic_fingerprint": "0123456789abcdef",
             "costs": {"batch_size": 10, "dtype": "bfloat16", "max_new_tokens": 48,
                       "teacher": {"articles": 20, "new_tokens": 900, "seconds": 30.0},
                       "student": {"articles": 20, "new_tokens": 850, "seconds": 12.0}},
@@ -320,7 +335,8 @@ def recompute(provenance, folder):
         return 1 - mw.lookup(data, provenance["num"]) / mw.lookup(data, provenance["den"])
     if op == "kd_difference":                   # one end of the paired interval of better - worse, read either way
         better, worse = _kd_pair(provenance["key"], provenance["negate"])
-        return _paired_interval(data["differences"], better, worse, provenance["rouge"])[provenance["end"]]
+        return _paired_interval(data[provenance.get("field", "differences")], better, worse,
+                                provenance["rouge"])[provenance["end"]]
     if op == "mean_words_examples":
         examples = data["examples"]
         return sum(len(_words(e[provenance["key"]])) for e in examples) / len(examples)
@@ -376,12 +392,14 @@ def check_ordering(claim, folder):
 def check_kd_comparisons(claim, folder):
     """Each "beyond / within the noise (difference [\\RDiff...Lo{}, ...], ...)" of a Part 1.2 sentence against
     distillation.json: "beyond" exactly where the paired interval of the two systems' difference (read here from
-    "differences", either way round) excludes 0. Returns the verdicts found."""
+    "differences_combined", over training seeds and articles, where the run wrote it, else from "differences", either
+    way round) excludes 0. Returns the verdicts found."""
     kd = _load(folder, "distillation.json")
+    differences = kd.get("differences_combined") or kd["differences"]
     verdicts = []
     for verdict, rouge, better, worse in re.findall(
             r"(beyond|within) the noise \(difference \[\\RDiff(One|Two|L)([A-Z][a-z]+)([A-Z][a-z]+)Lo\{\}", claim):
-        interval = _paired_interval(kd["differences"], SYSTEM_OF_CODE[better], SYSTEM_OF_CODE[worse],
+        interval = _paired_interval(differences, SYSTEM_OF_CODE[better], SYSTEM_OF_CODE[worse],
                                     {"One": "rouge1", "Two": "rouge2", "L": "rougeL"}[rouge])
         assert (verdict == "beyond") == (interval[0] > 0 or interval[1] < 0), (verdict, better, worse, interval)
         verdicts.append(verdict)
@@ -522,7 +540,7 @@ def test_every_figure_equals_its_source_in_a_tiny_run(tiny_run, tmp_path):
                                     "table_intervals.tex", "table_repetition.tex", "examples_decoding.tex",
                                     "table_sweeps.tex", "table_equivalence_greedy.tex",
                                     "table_equivalence_vanilla.tex", "table_rouge.tex", "table_kd_cost.tex",
-                                    "table_kd_speed.tex", "examples_kd.tex"])
+                                    "table_kd_spread.tex", "table_kd_speed.tex", "examples_kd.tex"])
     results_tex = (tmp_path / "gen" / "results.tex").read_text()
     assert all(f"\\{name}true" in results_tex for name in ("Sweeps", "KD", "Tradeoff", "Intervals"))
     assert (tmp_path / "gen" / "tradeoff.png").read_bytes() == (tiny_run / "tradeoff.png").read_bytes()
@@ -655,7 +673,7 @@ def test_intervals_and_controls_render_and_comparisons_follow_the_paired_interva
     assert "each beyond the noise" in macros["ClaimKDWorked"][0]
     repair = macros["ClaimKDRepair"][0]           # undropped 16.0 -> init 8.0; distilled 20.0 above 16.0
     assert "a loss beyond the noise" in repair and "above that, beyond the noise" in repair
-    assert "paired interval" in macros["ClaimKDIntervals"][0] and "\\KDNArticles" in macros["ClaimKDIntervals"][0]
+    assert "paired article bootstrap" in macros["ClaimKDIntervals"][0] and "\\KDNArticles" in macros["ClaimKDIntervals"][0]
     assert macros["KDEmptySummaries"][0] == "3" and "left out of the training data" in macros["ClaimKDEmpty"][0]
     assert macros["KDTeacherLayers"][0] == "30" and macros["KDTeacherShape"][0].startswith("\\KDTeacherLayers")
     assert macros["KDCostStudentSecPerArticle"][0] == "0.60" and macros["KDSpeedRatio"][0] == "2.5"
@@ -679,6 +697,34 @@ def test_kd_comparisons_within_the_noise_are_not_called_gains(tmp_path):
     mw.build(tmp_path / "close", "offline", tmp_path / "gen_close")
     repair = check_fragments(tmp_path / "gen_close", folder)["ClaimKDRepair"][0]
     assert "higher, but within the noise of it" in repair and "above that" not in repair
+
+
+def test_kd_orderings_need_every_training_seed(tmp_path):
+    """Seeds that disagree: the distilled student's two runs lie 0.16 apart. Over articles alone (the old rule, which
+    read "differences") every comparison of it with the initial student and with the teacher would be beyond the
+    noise; over seeds and articles ROUGE-2 against the initial student (+5.0 +- 11.0 points) and all three against
+    the teacher are within it, and the sentences say so. The spread table shows each run and both intervals."""
+    folder = make_results(tmp_path / "results", seeds_disagree=True)
+    files = mw.build(tmp_path / "results", "offline", tmp_path / "gen")
+    macros = check_fragments(tmp_path / "gen", folder)
+    assert check_kd_comparisons(macros["ClaimKDRouge"][0], folder) == ["beyond", "within", "beyond"]
+    assert "ROUGE-2 only within the noise" in macros["ClaimKDWorked"][0]
+    assert check_kd_comparisons(macros["ClaimKDTeacher"][0], folder) == ["within", "within", "within"]
+    assert "over seeds and articles" in macros["ClaimKDRouge"][0]
+    assert macros["RDiffTwoDistilledInitLo"][0] == "-6.0" and macros["RDiffTwoDistilledInitHi"][0] == "+16.0"
+    assert macros["ROneDistilledLo"][0] == "14.0" and macros["RLDistilledArtLo"][0] == "17.0"   # 25 -+ 11 / 3
+    assert macros["RLSeedDistilledA"][0] == "28.0" and macros["RLSeedDistilledB"][0] == "12.0"
+    assert macros["KDRunsTeacher"][0] == "1" and macros["KDNSeeds"][0] == "2"
+    assert "pooled over the seeds" in macros["ClaimKDIntervals"][0] and "\\KDNSeeds" in macros["ClaimKDIntervals"][0]
+    assert "regenerates" in macros["ClaimKDTeacherRerun"][0] and "bf16" in macros["ClaimKDTeacherRerun"][0]
+    spread = (tmp_path / "gen" / "table_kd_spread.tex").read_text()
+    assert "\\RLSeedDistilledA{}, \\RLSeedDistilledB{}" in spread and "[\\RLDistilledBothLo{}, " in spread
+    assert "table_kd_spread.tex" in files
+    agree = make_results(tmp_path / "agree")                  # the same runs, seeds that agree: all beyond
+    mw.build(tmp_path / "agree", "offline", tmp_path / "gen_agree")
+    macros = check_fragments(tmp_path / "gen_agree", agree)
+    assert check_kd_comparisons(macros["ClaimKDRouge"][0], agree) == ["beyond", "beyond", "beyond"]
+    assert check_kd_comparisons(macros["ClaimKDTeacher"][0], agree) == ["beyond", "within", "beyond"]
 
 
 def test_old_results_print_not_measured(tmp_path):
