@@ -39,8 +39,17 @@ run: setup
 		-k python3 -p PROFILE $(PROFILE) -p RUN_SWEEPS True -p RUN_CONTROLS True --log-output --no-progress-bar
 	$(PY) scripts/make_writeup.py --profile $(PROFILE)   # keep writeup/generated in step with the new results
 
+# The same offline run of Part 1.2 with another set of training seeds (issue 16: its conclusions must not depend on
+# which seeds ran); 1.1.5 runs too, the sweeps do not. Results go to results/rerun_kd_seeds/offline/.
+rerun-seeds: setup
+	$(PY) scripts/make_offline_models.py models/offline
+	mkdir -p out
+	$(PY) -m papermill CSE447_Assignment6.ipynb out/CSE447_Assignment6.rerun_kd_seeds.ipynb -k python3 \
+		-p PROFILE offline -p RUN_SWEEPS False -p RUN_CONTROLS True -p RESULTS_DIR results/rerun_kd_seeds \
+		-y "KD_SEEDS: [1001, 1002]" --log-output --no-progress-bar
+
 writeup:
 	python3 scripts/make_writeup.py $(if $(WRITEUP_PROFILE),--profile $(WRITEUP_PROFILE))
 	latexmk -pdf -interaction=nonstopmode -halt-on-error writeup.tex
 
-.PHONY: setup test test-compat run writeup
+.PHONY: setup test test-compat run rerun-seeds writeup
