@@ -3,6 +3,7 @@
 #               depend on transformers there (.ci/run runs it after make test)
 # make run      set up .venv, build the offline profile's model folders (scripts/make_offline_models.py) and execute
 #               the whole notebook headless with the offline profile (sweeps and controls on)
+# make submission  write submission/CSE447_Assignment6.ipynb, the notebook without its extra cells, for Gradescope
 # make writeup  rebuild the write-up fragments from results/ and build writeup.pdf
 PY := .venv/bin/python
 PY_COMPAT := .venv-compat/bin/python
@@ -48,8 +49,12 @@ rerun-seeds: setup
 		-p PROFILE offline -p RUN_SWEEPS False -p RUN_CONTROLS True -p RESULTS_DIR results/rerun_kd_seeds \
 		-y "KD_SEEDS: [1001, 1002]" --log-output --no-progress-bar
 
+# The copy for Gradescope: the notebook without its cells tagged extra (nbconvert's TagRemovePreprocessor)
+submission: setup
+	$(PY) scripts/make_submission.py CSE447_Assignment6.ipynb submission/CSE447_Assignment6.ipynb
+
 writeup:
 	python3 scripts/make_writeup.py $(if $(WRITEUP_PROFILE),--profile $(WRITEUP_PROFILE))
 	latexmk -pdf -interaction=nonstopmode -halt-on-error writeup.tex
 
-.PHONY: setup test test-compat run rerun-seeds writeup
+.PHONY: setup test test-compat run rerun-seeds submission writeup
