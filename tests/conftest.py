@@ -16,11 +16,22 @@ def nb():
 
 
 @pytest.fixture(scope="session")
-def tiny_dir(tmp_path_factory):
-    """A folder with the tiny random models of the `tiny` profile (lm, teacher, cola), built once."""
-    from tiny_models import build_tiny_models
+def hub_mirrors_dir(tmp_path_factory):
+    """Git mirrors of the colab profile's five Hub repositories (tests/hub_mirrors.py), built once:
+    {"root": folder, "repos": {(repo_type, repo_id): (working tree, commit)}}."""
+    from hub_mirrors import build_mirrors
+    root = tmp_path_factory.mktemp("hub_mirrors")
+    return {"root": root, "repos": build_mirrors(root)}
+
+
+@pytest.fixture(scope="session")
+def tiny_dir(tmp_path_factory, hub_mirrors_dir):
+    """The `tiny` profile's models: lm, teacher and cola are the working trees of the gpt2, Qwen2.5-1.5B-Instruct and
+    CoLA mirrors (links into hub_mirrors_dir), so the unit tests meet the real repositories' metadata too."""
+    from hub_mirrors import COLA_ID, GPT2_ID, QWEN_ID
     folder = tmp_path_factory.mktemp("tiny")
-    build_tiny_models(folder)
+    for name, repo_id in (("lm", GPT2_ID), ("teacher", QWEN_ID), ("cola", COLA_ID)):
+        (folder / name).symlink_to(hub_mirrors_dir["repos"][("model", repo_id)][0], target_is_directory=True)
     return folder
 
 
@@ -31,6 +42,44 @@ def offline_models_script():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session")
+def local_hub(tmp_path_factory, hub_mirrors_dir):
+    """A real local Hub: olah (PyPI, .venv-hub) in offline mode on 127.0.0.1, serving hub_mirrors_dir's git mirrors,
+    plus the same model repositories in huggingface_hub's cache layout. Yields a dict: endpoint, mirrors, process,
+    home, hub_cache, datasets_cache, hub_offline, and "env" / "env_offline" (the two environments of
+    local_hub.hub_env); stops olah by its pid at the end.
+
+    What olah 0.5.4 serves faithfully (tried with datasets 4.0.0 / 5.2.0, transformers 5.15 / 5.24 / 4.56):
+      * `load_dataset(id, config, data_files=..., split=...)` for both datasets, through the real Hub code path
+        (revision lookup, README's YAML, file listing, downloads) -- the split check of datasets 4.x included;
+      * `AutoConfig.from_pretrained` and `AutoModelFor*.from_pretrained` (config.json, generation_config.json,
+        model.safetensors), the organisation-less id `gpt2` included.
+    What it cannot serve:
+      * `AutoTokenizer.from_pretrained`: for a file or folder the mirror lacks, olah answers 401 "repository not
+        found" (GET .../resolve/main/<missing>: 500) where the Hub answers 404 EntryNotFound; transformers probes
+        optional files (added_tokens.json, chat_template.jinja, the folder additional_chat_templates/ through
+        /api/models/<id>/tree/main/...) and turns the 401 into RepositoryNotFoundError;
+      * `GET /api/models/<id>` without a revision answers 401 (with /revision/main: 200).
+    For those, the models are also written to the Hub cache layout (HF_HUB_CACHE/models--<org>--<name>/
+    snapshots/<commit>/ and refs/main), which transformers reads with HF_HUB_OFFLINE=1 (env_offline). The two cannot be
+    mixed in one process: HF_HUB_OFFLINE=1 also stops datasets' Hub requests (HF_DATASETS_OFFLINE=0 does not lift
+    huggingface_hub's own offline switch), and online, transformers asks the server before it reads the cache."""
+    from local_hub import hub_env, start_olah, stop_olah, write_hub_cache
+    work = tmp_path_factory.mktemp("local_hub")
+    process, endpoint = start_olah(hub_mirrors_dir["root"], work / "olah")
+    hub = {"endpoint": endpoint, "mirrors": hub_mirrors_dir["root"], "process": process, "home": work / "hf_home",
+           "hub_cache": work / "hf_home" / "hub", "datasets_cache": work / "hf_home" / "datasets", "hub_offline": "0"}
+    for (repo_type, repo_id), (tree, commit) in hub_mirrors_dir["repos"].items():
+        if repo_type == "model":
+            write_hub_cache(hub["hub_cache"], repo_type, repo_id, tree, commit)
+    hub["env"] = hub_env(hub)
+    hub["env_offline"] = hub_env({**hub, "hub_offline": "1"})
+    try:
+        yield hub
+    finally:
+        stop_olah(process)
 
 
 @pytest.fixture(scope="session")

@@ -260,6 +260,7 @@ def test_empty_prompt_starts_from_eos_when_there_is_no_bos(nb, lm):
     model, tokenizer = lm
     no_bos = AutoTokenizer.from_pretrained(tokenizer.name_or_path)
     no_bos.bos_token = None
+    no_bos.pad_token = no_bos.eos_token        # as load_tokenizer does: gpt2's own tokenizer has no pad token
     no_bos.padding_side = "left"
     assert no_bos.bos_token_id is None and no_bos.eos_token_id is not None
     want = _greedy_from_bos(nb, model, no_bos, 8, no_bos.eos_token_id)
@@ -277,21 +278,21 @@ def _prompt_of_length(tokenizer, n):
 
 
 def test_prompt_plus_max_len_beyond_the_context_is_rejected_by_name(nb, lm):
-    """The tiny LM has 256 positions. A 250-token prompt with max_len = 10 (260 > 256) used to fail with
-    IndexError inside the model; it is refused up front, naming the prompt's index, its length, max_len and the
-    context. 246 + 10 = 256 fits; so does a 250-token prompt with max_len = 6."""
+    """The tiny LM has gpt2's 1024 positions (its mirror's config). A 1020-token prompt with max_len = 10
+    (1030 > 1024) used to fail with IndexError inside the model; it is refused up front, naming the prompt's index,
+    its length, max_len and the context. 1014 + 10 = 1024 fits; so does a 1020-token prompt with max_len = 4."""
     model, tokenizer = lm
-    assert nb.context_length(model) == 256
-    long_prompt = _prompt_of_length(tokenizer, 250)
+    assert nb.context_length(model) == 1024
+    long_prompt = _prompt_of_length(tokenizer, 1020)
     with pytest.raises(ValueError, match=re.escape("prompts[1]")) as err:
         nb.decode([PROMPTS[0], long_prompt], 10, "greedy", model=model, tokenizer=tokenizer)
-    assert all(re.search(rf"\b{n}\b", str(err.value)) for n in (250, 10, 256)), str(err.value)
-    too_long = _prompt_of_length(tokenizer, 300)                            # longer than the context by itself
+    assert all(re.search(rf"\b{n}\b", str(err.value)) for n in (1020, 10, 1024)), str(err.value)
+    too_long = _prompt_of_length(tokenizer, 1100)                           # longer than the context by itself
     with pytest.raises(ValueError, match=re.escape("prompts[0]")):
         nb.decode([too_long], 1, "greedy", model=model, tokenizer=tokenizer)
-    assert len(nb.decode([PROMPTS[0], _prompt_of_length(tokenizer, 246)], 10, "greedy",
+    assert len(nb.decode([PROMPTS[0], _prompt_of_length(tokenizer, 1014)], 10, "greedy",
                          model=model, tokenizer=tokenizer)) == 2
-    assert len(nb.decode([long_prompt], 6, "greedy", model=model, tokenizer=tokenizer)) == 1
+    assert len(nb.decode([long_prompt], 4, "greedy", model=model, tokenizer=tokenizer)) == 1
 
 
 @pytest.mark.parametrize("side", ["right", "left"])

@@ -50,11 +50,11 @@ def test_load_articles_is_seeded_and_disjoint(nb):
 # --- student prompts and truncation ------------------------------------------------------------------------------
 
 def test_long_article_is_truncated_but_keeps_suffix_and_fits_context(nb, student):
-    """A 5,000-word article (far beyond 256 positions): the prompt ends in "\\nTL;DR:", prompt + max_new_tokens fit
+    """A 5,000-word article (far beyond gpt2's 1024 positions): the prompt ends in "\\nTL;DR:", prompt + max_new_tokens fit
     the context, and the student really generates from it without running out of positions."""
     model, tokenizer = student
     context = nb.context_length(model)
-    assert context == 256
+    assert context == 1024                                  # gpt2's n_positions (the mirror's config.json)
     long_article = " ".join(f"word{i % 97}" for i in range(5000))
     batch = nb.prepare_articles_for_student_model([long_article, "A short article."], tokenizer, context, 20)
     assert batch["input_ids"].shape[1] + 20 <= context

@@ -1,164 +1,215 @@
-"""load_story_prompts and load_articles through their Hub branch (the colab profile's), without the Hub.
+"""The colab profile's Hub loaders against a real local Hub server and mirrors with the real repositories' metadata.
 
-`datasets.load_dataset` is patched so that a Hub id loads a local copy with that dataset's Hub layout, through
-the real `datasets.load_dataset` (same builders, same arguments, only the path swapped):
-  * Ximing/ROCStories: train.jsonl, validation.jsonl, test.jsonl with "prompt" and "continuation";
-  * abisee/cnn_dailymail, config "3.0.0": 3.0.0/{train,validation,test}-00000-of-00001.parquet with "id", "article",
-    "highlights", the splits declared per config in the README's YAML header as on the Hub.
-The notebook must import load_dataset inside the function (`from datasets import load_dataset` at call time) so the
-patch applies; the GPU machine and Colab's first cells have no `datasets` at the notebook's import time anyway.
+Nothing is patched: each check runs the notebook's own function (load_story_prompts, load_articles, load_tokenizer,
+...) in a fresh Python process whose environment alone (local_hub.hub_env: HF_ENDPOINT, HF_HOME, HF_HUB_CACHE,
+HF_DATASETS_CACHE, HF_HUB_OFFLINE) points the libraries at the `local_hub` fixture (conftest.py): olah serving the
+git mirrors of tests/hub_mirrors.py, and the Hub cache layout for what olah cannot serve (tokenizers; see the
+fixture's docstring). The mirrors carry the Hub's metadata: abisee/cnn_dailymail's README declares `configs:` and
+`dataset_info:` for 1.0.0, 2.0.0 and 3.0.0, with which datasets 4.x checks the built splits against the declared ones.
 
-"Load only the splits used" is checked on what the library did, not on what it was asked: each test gets its own
+"Load only the splits used" is checked on what the library did, not on what it was asked: each run gets its own
 datasets cache, and a split counts as loaded when the cache holds its Arrow file. `split="test"` alone does not pass:
 datasets still downloads and prepares every split of the dataset and then returns one.
 """
 import json
 import pathlib
 import re
+import subprocess
+import sys
 
-import datasets
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
-ROC_ID = "Ximing/ROCStories"
-CNN_ID, CNN_CONFIG = "abisee/cnn_dailymail", "3.0.0"
-ROC_SIZES = {"train": 30, "validation": 8, "test": 12}
-CNN_SIZES = {"train": 40, "validation": 10, "test": 15}
-CNN_README = """---
-configs:
-- config_name: 3.0.0
-  data_files:
-  - split: train
-    path: 3.0.0/train-*
-  - split: validation
-    path: 3.0.0/validation-*
-  - split: test
-    path: 3.0.0/test-*
----
+from hub_mirrors import (CNN_ID, CNN_ROWS, COLA_ID, GPT2_ID, QWEN_DEFAULT_SYSTEM, QWEN_ID, ROC_ID, ROC_ROWS, cnn_rows,
+                         roc_rows)
+from local_hub import hub_env
+
+TESTS = pathlib.Path(__file__).resolve().parent
+CNN_CONFIG = "3.0.0"
+
+# Run in the child: the notebook's definitions, then CODE, whose `result` is printed as JSON on the last line. An
+# exception becomes {"error": its class name, "message": its text}.
+CHILD = """
+import json, sys, traceback
+sys.path.insert(0, {tests!r})
+from notebook import load_definitions
+nb = load_definitions()
+try:
+{code}
+except Exception as err:
+    traceback.print_exc()
+    result = {{"error": type(err).__name__, "message": str(err)}}
+print("RESULT " + json.dumps(result))
 """
 
 
-def roc_rows(split):
-    return [{"prompt": f"{split} story {i} begins.", "continuation": f"{split} story {i} ends."}
-            for i in range(ROC_SIZES[split])]
+def run_with_hub(hub, code, tmp_path, offline=False, timeout=300):
+    """Run `code` (which sets `result`) in a child Python with the hub's environment and a datasets cache of its own
+    under tmp_path. Returns (result, stdout, datasets cache folder)."""
+    datasets_cache = tmp_path / "datasets_cache"
+    env = hub_env({**hub, "datasets_cache": datasets_cache, "hub_offline": "1" if offline else "0"})
+    indented = "\n".join("    " + line for line in code.strip().splitlines())
+    done = subprocess.run([sys.executable, "-c", CHILD.format(tests=str(TESTS), code=indented)], env=env,
+                          capture_output=True, text=True, timeout=timeout, cwd=TESTS.parent)
+    last = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert done.returncode == 0 and last, f"child failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
+    return json.loads(last[-1][len("RESULT "):]), done.stdout + done.stderr, datasets_cache
 
 
-def cnn_rows(split):
-    """Rows as the Hub has them (columns article, highlights, id); ids say their split."""
-    return [{"article": f"Article {i} of the {split} split. " * 5, "highlights": f"Highlight {i} ({split}).",
-             "id": f"{split}-{i:03d}"} for i in range(CNN_SIZES[split])]
+def loaded_splits(datasets_cache):
+    """Splits whose Arrow file the datasets cache holds (train, validation, test)."""
+    names = {re.search(r"-(train|validation|test)(-\d{5}-of-\d{5})?\.arrow$", p.name)
+             for p in pathlib.Path(datasets_cache).rglob("*.arrow")}
+    return {m.group(1) for m in names if m}
 
 
-@pytest.fixture
-def hub(tmp_path, monkeypatch):
-    """Local copies of both datasets and a patched datasets.load_dataset. Yields an object with
-    .calls (the (path, args, kwargs) the notebook passed) and .loaded_splits() (splits whose Arrow file exists)."""
-    roc, cnn = tmp_path / "ROCStories", tmp_path / "cnn_dailymail"
-    roc.mkdir()
-    for split in ROC_SIZES:
-        (roc / f"{split}.jsonl").write_text("".join(json.dumps(row) + "\n" for row in roc_rows(split)))
-    (cnn / CNN_CONFIG).mkdir(parents=True)
-    (cnn / "README.md").write_text(CNN_README)
-    for split in CNN_SIZES:
-        pq.write_table(pa.Table.from_pylist(cnn_rows(split)), cnn / CNN_CONFIG / f"{split}-00000-of-00001.parquet")
-    mirrors = {ROC_ID: roc, CNN_ID: cnn}
-    cache = tmp_path / "datasets_cache"
-    real_load_dataset = datasets.load_dataset
-
-    class Hub:
-        calls = []
-
-        @staticmethod
-        def loaded_splits():
-            names = {re.search(r"-(train|validation|test)(-\d{5}-of-\d{5})?\.arrow$", p.name)
-                     for p in cache.rglob("*.arrow")}
-            return {m.group(1) for m in names if m}
-
-    def fake_load_dataset(path, *args, **kwargs):
-        if path not in mirrors:
-            raise AssertionError(f"load_dataset called with {path!r}, not a Hub id this test provides")
-        Hub.calls.append((path, args, kwargs))
-        return real_load_dataset(str(mirrors[path]), *args, **{**kwargs, "cache_dir": str(cache)})
-
-    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
-    monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
-    return Hub
+def no_error(result, output):
+    """Fail with the child's exception and output when `result` is one."""
+    assert not (isinstance(result, dict) and "error" in result), f"{result}\n{output[-4000:]}"
 
 
-# --- ROCStories --------------------------------------------------------------------------------------------
+# --- ROCStories ------------------------------------------------------------------------------------------------------
 
-def test_story_prompts_are_the_first_n_of_the_hub_test_split(nb, hub):
-    prompts = nb.load_story_prompts(ROC_ID, 5)
+@pytest.fixture(scope="module")
+def roc_run(local_hub, tmp_path_factory):
+    """load_story_prompts("Ximing/ROCStories", 5) through the server, once: (prompts, output, datasets cache)."""
+    return run_with_hub(local_hub, f"result = nb.load_story_prompts({ROC_ID!r}, 5)", tmp_path_factory.mktemp("roc"))
+
+
+def test_story_prompts_are_the_first_n_of_the_hub_test_split(roc_run):
+    prompts, output, _ = roc_run
+    no_error(prompts, output)
     assert prompts == [row["prompt"] for row in roc_rows("test")[:5]]
-    assert [call[0] for call in hub.calls] == [ROC_ID], "the Hub branch did not go through datasets.load_dataset"
 
 
-def test_story_prompts_load_only_the_test_split(nb, hub):
-    nb.load_story_prompts(ROC_ID, 2)
-    assert hub.loaded_splits() == {"test"}, f"loaded {sorted(hub.loaded_splits())}; calls: {hub.calls}"
+def test_story_prompts_load_only_the_test_split(roc_run):
+    prompts, output, cache = roc_run
+    no_error(prompts, output)
+    assert loaded_splits(cache) == {"test"}, f"loaded {sorted(loaded_splits(cache))}"
 
 
-def test_story_prompts_asking_for_more_than_the_test_split_has_fails_clearly(nb, hub):
-    with pytest.raises(ValueError, match=rf"{re.escape(ROC_ID)} has {ROC_SIZES['test']} prompts"):
-        nb.load_story_prompts(ROC_ID, ROC_SIZES["test"] + 1)
+def test_story_prompts_asking_for_more_than_the_test_split_has_fails_clearly(local_hub, tmp_path):
+    result, output, _ = run_with_hub(local_hub, f"result = nb.load_story_prompts({ROC_ID!r}, {ROC_ROWS['test'] + 1})",
+                                     tmp_path)
+    assert result.get("error") == "ValueError", output[-3000:]
+    assert re.search(rf"{re.escape(ROC_ID)} has {ROC_ROWS['test']} prompts", result["message"])
 
 
-# --- CNN/DailyMail -----------------------------------------------------------------------------------------
+# --- CNN/DailyMail ---------------------------------------------------------------------------------------------------
+# On datasets 4.x these fail with ExpectedMoreSplitsError {'test', 'validation'} while load_hub_split keeps the split
+# check: the README's dataset_info declares three splits, a data_files= load builds one.
 
-def test_articles_come_from_the_train_and_test_splits_with_the_hub_fields(nb, hub):
-    train, heldout = nb.load_articles((CNN_ID, CNN_CONFIG), 7, 4, seed=447)
+@pytest.fixture(scope="module")
+def cnn_run(local_hub, tmp_path_factory):
+    """load_articles(("abisee/cnn_dailymail", "3.0.0"), 7, 4, seed=447) through the server, once, and the same draw
+    from local .jsonl copies of the mirror's train and test rows: ({"hub": ..., "files": ...}, output, cache)."""
+    folder = tmp_path_factory.mktemp("cnn")
+    files = []
+    for split in ("train", "test"):
+        path = folder / f"{split}.jsonl"
+        path.write_text("".join(json.dumps(row) + "\n" for row in cnn_rows(CNN_CONFIG, split)))
+        files.append(str(path))
+    code = (f"result = {{'hub': nb.load_articles(({CNN_ID!r}, {CNN_CONFIG!r}), 7, 4, seed=447),\n"
+            f"          'files': nb.load_articles({tuple(files)!r}, 7, 4, seed=447)}}")
+    return run_with_hub(local_hub, code, folder)
+
+
+def test_articles_come_from_the_train_and_test_splits_with_the_hub_fields(cnn_run):
+    result, output, _ = cnn_run
+    no_error(result, output)
+    train, heldout = result["hub"]
     assert len(train) == 7 and len(heldout) == 4
-    by_id = {row["id"]: row for split in CNN_SIZES for row in cnn_rows(split)}
+    by_id = {row["id"]: row for split in CNN_ROWS for row in cnn_rows(CNN_CONFIG, split)}
     for rows, split in ((train, "train"), (heldout, "test")):
         for row in rows:
             assert set(row) == {"id", "article", "highlights"}
-            assert row["id"].startswith(f"{split}-"), f"{row['id']} is not from the {split} split"
+            assert row["id"].startswith(f"{CNN_CONFIG}-{split}-"), f"{row['id']} is not from 3.0.0's {split} split"
             assert row == by_id[row["id"]]
-    assert all(call[0] == CNN_ID for call in hub.calls) and hub.calls
 
 
-def test_articles_pick_the_same_rows_from_the_hub_as_from_local_files(nb, hub, tmp_path):
+def test_articles_pick_the_same_rows_from_the_hub_as_from_local_files(cnn_run):
     """The Hub branch and the .jsonl branch draw the same indices with the same seed: one selection rule."""
-    files = []
-    for split in ("train", "test"):
-        path = tmp_path / f"{split}.jsonl"
-        path.write_text("".join(json.dumps(row) + "\n" for row in cnn_rows(split)))
-        files.append(str(path))
-    assert nb.load_articles((CNN_ID, CNN_CONFIG), 9, 5, seed=3) == nb.load_articles(tuple(files), 9, 5, seed=3)
+    result, output, _ = cnn_run
+    no_error(result, output)
+    assert result["hub"] == result["files"]
 
 
-def test_articles_load_only_the_train_and_test_splits(nb, hub):
-    nb.load_articles((CNN_ID, CNN_CONFIG), 3, 2, seed=0)
-    assert hub.loaded_splits() == {"train", "test"}, f"loaded {sorted(hub.loaded_splits())}; calls: {hub.calls}"
+def test_articles_load_only_the_train_and_test_splits(cnn_run):
+    result, output, cache = cnn_run
+    no_error(result, output)
+    assert loaded_splits(cache) == {"train", "test"}, f"loaded {sorted(loaded_splits(cache))}"
 
 
-def test_articles_asking_for_more_than_a_split_has_fails_clearly(nb, hub):
-    with pytest.raises(ValueError, match=f"only {CNN_SIZES['test']}"):
-        nb.load_articles((CNN_ID, CNN_CONFIG), 3, CNN_SIZES["test"] + 1, seed=0)
+def test_articles_asking_for_more_than_a_split_has_fails_clearly(local_hub, tmp_path):
+    code = f"result = nb.load_articles(({CNN_ID!r}, {CNN_CONFIG!r}), 3, {CNN_ROWS['test'] + 1}, seed=0)"
+    result, output, _ = run_with_hub(local_hub, code, tmp_path)
+    assert result.get("error") == "ValueError", f"{result}\n{output[-3000:]}"
+    assert f"only {CNN_ROWS['test']}" in result["message"]
 
 
-# --- the fallback when the Hub's file names change ---------------------------------------------------------------
-# load_story_prompts and load_articles name the split's files (data_files=), which are known from the datasets' Hub
-# pages only. If the Hub renames them, the data_files load raises FileNotFoundError and the split is loaded with
-# split= alone (every split prepared: slower, same rows), saying so.
+# --- the models: config, weights, tokenizer through the libraries' own resolution ------------------------------------
 
-def test_story_prompts_fall_back_to_a_plain_split_load_when_the_files_were_renamed(nb, hub, tmp_path, capsys):
-    roc = tmp_path / "ROCStories"
-    (roc / "data").mkdir()
-    for split in ROC_SIZES:
-        (roc / f"{split}.jsonl").rename(roc / "data" / f"{split}-00000-of-00001.jsonl")
-    assert nb.load_story_prompts(ROC_ID, 4) == [row["prompt"] for row in roc_rows("test")[:4]]
-    assert [("data_files" in kwargs) for _, _, kwargs in hub.calls] == [True, False]
-    assert "loading its test split with split= alone" in capsys.readouterr().out
+MODEL_FACTS_ONLINE = f"""
+from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
+gpt2 = AutoConfig.from_pretrained({GPT2_ID!r})
+qwen = AutoModelForCausalLM.from_pretrained({QWEN_ID!r})
+cola = AutoModelForSequenceClassification.from_pretrained({COLA_ID!r})
+try:
+    AutoTokenizer.from_pretrained({GPT2_ID!r})
+    tokenizer_online = "loaded"
+except Exception as err:
+    tokenizer_online = type(err).__name__
+gen = qwen.generation_config
+result = {{"gpt2": [gpt2.n_positions, gpt2.bos_token_id, gpt2.eos_token_id, gpt2.activation_function],
+          "qwen": [qwen.config.tie_word_embeddings, str(getattr(qwen.config, "dtype", None) or qwen.config.torch_dtype)],
+          "qwen_generation": [gen.do_sample, gen.temperature, gen.top_p, gen.top_k, gen.repetition_penalty,
+                              gen.eos_token_id, gen.pad_token_id],
+          "cola": {{str(k): v for k, v in cola.config.id2label.items()}},
+          "tokenizer_online": tokenizer_online}}
+"""
+
+MODEL_FACTS_OFFLINE = f"""
+import torch
+from transformers import AutoTokenizer
+raw = AutoTokenizer.from_pretrained({GPT2_ID!r})
+gpt2 = nb.load_tokenizer({GPT2_ID!r})
+lm = nb.load_causal_lm({GPT2_ID!r}, device="cpu", dtype=torch.float32)
+qwen = nb.load_tokenizer({QWEN_ID!r})
+cola_model, cola = nb.load_classifier({COLA_ID!r}, device="cpu", dtype=torch.float32)
+chat = [{{"role": "user", "content": "Hi"}}]
+result = {{"gpt2_raw": [raw.bos_token, raw.eos_token, raw.pad_token, raw.model_max_length],
+          "gpt2": [gpt2.pad_token, gpt2.padding_side, nb.context_length(lm)],
+          "qwen": [qwen.eos_token, qwen.pad_token, qwen.bos_token, qwen.eos_token_id != qwen.pad_token_id],
+          "qwen_chat": qwen.apply_chat_template(chat, tokenize=False, add_generation_prompt=True),
+          "qwen_chat_system": qwen.apply_chat_template([{{"role": "system", "content": "S"}}] + chat, tokenize=False),
+          "cola": [cola.bos_token, cola.eos_token, cola.pad_token, cola.unk_token, cola.mask_token, cola.padding_side,
+                   cola_model.config.id2label[0]]}}
+"""
 
 
-def test_articles_fall_back_to_a_plain_split_load_when_the_files_were_renamed(nb, hub, tmp_path, capsys):
-    cnn = tmp_path / "cnn_dailymail"
-    for split in CNN_SIZES:
-        (cnn / CNN_CONFIG / f"{split}-00000-of-00001.parquet").rename(cnn / CNN_CONFIG / f"{split}.parquet")
-    (cnn / "README.md").write_text(CNN_README.replace("-*", ".parquet"))
-    train, heldout = nb.load_articles((CNN_ID, CNN_CONFIG), 5, 3, seed=1)
-    assert all(row["id"].startswith("train-") for row in train) and all(row["id"].startswith("test-") for row in heldout)
-    assert [("data_files" in kwargs) for _, _, kwargs in hub.calls] == [True, False, True, False]
-    assert capsys.readouterr().out.count("with split= alone") == 2
+def test_models_through_the_server_carry_the_hub_metadata(local_hub, tmp_path):
+    """Config and weights through olah: gpt2's 1024 positions and its one BOS = EOS token, Qwen's tied embeddings,
+    bf16 and generation_config.json, CoLA's LABEL_0 / LABEL_1. AutoTokenizer cannot load through olah (it answers 401
+    for the optional files the tokenizer probes): asserted, so that a fixed olah shows up here."""
+    result, output, _ = run_with_hub(local_hub, MODEL_FACTS_ONLINE, tmp_path)
+    no_error(result, output)
+    assert result["gpt2"] == [1024, result["gpt2"][2], result["gpt2"][1], "gelu_new"]
+    assert result["qwen"][0] is True and "bfloat16" in result["qwen"][1], result["qwen"]
+    do_sample, temperature, top_p, top_k, repetition_penalty, eos, pad = result["qwen_generation"]
+    assert (do_sample, temperature, top_p, top_k, repetition_penalty) == (True, 0.7, 0.8, 20, 1.1)
+    assert isinstance(eos, list) and len(eos) == 2 and pad == eos[1] != eos[0]
+    assert result["cola"] == {"0": "LABEL_0", "1": "LABEL_1"}
+    assert result["tokenizer_online"] == "RepositoryNotFoundError", "olah now serves AutoTokenizer: use it"
+
+
+def test_tokenizers_and_loaders_from_the_hub_cache_carry_the_hub_metadata(local_hub, tmp_path):
+    """With HF_HUB_OFFLINE=1 and the Hub cache layout: gpt2 has no pad token (load_tokenizer pads with EOS), Qwen's
+    EOS <|im_end|> and pad <|endoftext|> are two tokens and its template inserts the default system prompt."""
+    result, output, _ = run_with_hub(local_hub, MODEL_FACTS_OFFLINE, tmp_path, offline=True)
+    no_error(result, output)
+    assert result["gpt2_raw"] == ["<|endoftext|>", "<|endoftext|>", None, 1024]
+    assert result["gpt2"] == ["<|endoftext|>", "left", 1024]
+    assert result["qwen"] == ["<|im_end|>", "<|endoftext|>", None, True]
+    assert result["qwen_chat"] == (f"<|im_start|>system\n{QWEN_DEFAULT_SYSTEM}<|im_end|>\n"
+                                   "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n")
+    assert result["qwen_chat_system"] == "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
+    assert result["cola"] == ["<s>", "</s>", "<pad>", "<unk>", "<mask>", "right", "LABEL_0"]

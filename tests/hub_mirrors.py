@@ -1,0 +1,330 @@
+"""Mirrors of the five Hub repositories the `colab` profile names, with the real repositories' file layout and
+metadata files but tiny random weights and a few data rows.
+
+    python tests/hub_mirrors.py OUT_DIR     writes OUT_DIR/models/... and OUT_DIR/datasets/...
+
+Each mirror is a git repository on branch `main` (olah, the local Hub server of tests/local_hub.py, serves only
+those), laid out as olah's offline mode reads them: `<root>/models/<org>/<name>`, `<root>/datasets/<org>/<name>`, and
+`<root>/models/gpt2` for the organisation-less id `gpt2`.
+
+Where a fact comes from is written beside it:
+  [guide]   ../shared/GUIDE.md, "Colab and GPU facts" / "Facts that are easy to get wrong";
+  [issue]   issue 14 (what the Hub's repositories hold, as read there);
+  [hub]     the repository's own files on huggingface.co as we know them (file lists of
+            cointegrated/roberta-large-cola-krishna2020 were checked on its huggingface.co tree pages);
+  [unverified]  written from memory of the Hub file, not checked against it here.
+Sizes (layers, widths, vocabulary) are always ours; split sizes declared in READMEs are the fixture's own row counts
+(the structure is what must be real, the issue says).
+"""
+import json
+import pathlib
+import subprocess
+import sys
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import torch
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+from transformers import (GPT2Config, GPT2LMHeadModel, Qwen2Config, Qwen2ForCausalLM, RobertaConfig,
+                          RobertaForSequenceClassification)
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+GPT2_ID = "gpt2"
+QWEN_ID = "Qwen/Qwen2.5-1.5B-Instruct"
+COLA_ID = "cointegrated/roberta-large-cola-krishna2020"
+ROC_ID = "Ximing/ROCStories"
+CNN_ID = "abisee/cnn_dailymail"
+CNN_CONFIGS = ("1.0.0", "2.0.0", "3.0.0")                      # [guide] [issue]
+CNN_SHARDS = {"train": 3, "validation": 1, "test": 1}           # [guide] train-0000{0,1,2}-of-00003, the others one
+CNN_ROWS = {"train": 30, "validation": 6, "test": 12}           # ours: 10 train rows per shard
+ROC_ROWS = {"train": 20, "validation": 6, "test": 12}           # ours
+QWEN_DEFAULT_SYSTEM = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."   # [guide] [hub]
+
+# Qwen2.5-Instruct's template, as far as plain chat goes (the real one also renders tools and tool calls, which the
+# notebook never passes): a system turn first, the default one when messages[0] is not a system message [hub]
+# [guide: "adds its own default system prompt when none is given"]; every message as
+# <|im_start|>role\ncontent<|im_end|>\n; then <|im_start|>assistant\n with add_generation_prompt. Written here.
+QWEN_CHAT_TEMPLATE = (
+    "{%- if messages[0]['role'] == 'system' %}"
+    "{{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}"
+    "{%- set rest = messages[1:] %}"
+    "{%- else %}"
+    "{{- '<|im_start|>system\\n" + QWEN_DEFAULT_SYSTEM + "<|im_end|>\\n' }}"
+    "{%- set rest = messages %}"
+    "{%- endif %}"
+    "{%- for message in rest %}"
+    "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
+    "{%- endfor %}"
+    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
+)
+
+
+# --- git ------------------------------------------------------------------------------------------------------------
+
+def git_commit_all(folder, message="mirror"):
+    """Make `folder` a git repository on branch main with one commit of everything in it; return the commit hash."""
+    run = lambda *args: subprocess.run(["git", *args], cwd=folder, check=True, capture_output=True, text=True)
+    run("init", "-q", "-b", "main")
+    run("add", "-A")
+    run("-c", "user.name=tests", "-c", "user.email=tests@localhost", "commit", "-q", "-m", message)
+    return run("rev-parse", "HEAD").stdout.strip()
+
+
+def write_json(path, data):
+    """Write `data` as indented JSON, creating the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+# --- tokenizers -------------------------------------------------------------------------------------------------------
+
+def training_text():
+    """Text to train the tiny tokenizers on: the committed data files (story prompts and articles)."""
+    texts = [path.read_text() for path in sorted(ROOT.glob("data/*.jsonl"))]
+    return texts or ["The quick brown fox jumps over the lazy dog."]
+
+
+def train_byte_level_bpe(special_tokens, vocab_size=512):
+    """A byte-level BPE like GPT-2's, Qwen2's and RoBERTa's (Qwen2's real pre-tokenizer adds a regex split first:
+    simplified here), with `special_tokens` taking the first ids in the order given."""
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=list(special_tokens), show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator(training_text(), trainer)
+    return tok
+
+
+def save_bpe_files(tok, folder):
+    """tokenizer.json plus the slow tokenizer's vocab.json and merges.txt, as the real repositories ship all three."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tok.save(str(folder / "tokenizer.json"))
+    model = json.loads(tok.to_str())["model"]
+    write_json(folder / "vocab.json", model["vocab"])
+    merges = [m if isinstance(m, str) else " ".join(m) for m in model["merges"]]
+    (folder / "merges.txt").write_text("#version: 0.2\n" + "".join(m + "\n" for m in merges))
+
+
+def blank_token_ids(tok):
+    """Ids of tokens that decode to nothing but whitespace (special tokens included)."""
+    special = {t.content for t in tok.get_added_tokens_decoder().values()}
+    return [i for token, i in tok.get_vocab().items()
+            if token in special or not tok.decode([i], skip_special_tokens=True).strip()]
+
+
+# --- models -----------------------------------------------------------------------------------------------------------
+
+def write_gpt2(folder):
+    """gpt2 (openai-community/gpt2): GPT2LMHeadModel, tokenizer with <|endoftext|> as its only special token."""
+    tok = train_byte_level_bpe(["<|endoftext|>"])
+    save_bpe_files(tok, folder)
+    eot = tok.token_to_id("<|endoftext|>")                      # 50256 on the Hub (the last id); 0 here
+    config = GPT2Config(
+        vocab_size=tok.get_vocab_size(), n_embd=32, n_layer=2, n_head=2,      # ours (768, 12, 12 on the Hub)
+        n_positions=1024, n_ctx=1024,                           # [guide] [hub] 1024 positions
+        bos_token_id=eot, eos_token_id=eot,                     # [guide] [hub] one token is BOS and EOS; no pad [guide]
+        activation_function="gelu_new", resid_pdrop=0.1, embd_pdrop=0.1, attn_pdrop=0.1,   # [hub] [unverified]
+        layer_norm_epsilon=1e-5, initializer_range=0.02,       # [hub] [unverified]
+        summary_type="cls_index", summary_use_proj=True, summary_activation=None,           # [hub] [unverified]
+        summary_proj_to_labels=True, summary_first_dropout=0.1,                              # [hub] [unverified]
+        task_specific_params={"text-generation": {"do_sample": True, "max_length": 50}},     # [hub] [unverified]
+        architectures=["GPT2LMHeadModel"])                      # [hub]
+    GPT2LMHeadModel(config).save_pretrained(folder)             # model.safetensors [hub], config.json
+    patch_json(folder / "config.json", drop=("dtype", "transformers_version"))   # [hub] [unverified] neither there
+    # [hub] [unverified] the Hub's generation_config.json holds only these (written by 4.26 from the model config)
+    write_json(folder / "generation_config.json", {"_from_model_config": True, "bos_token_id": eot,
+                                                   "eos_token_id": eot, "transformers_version": "4.26.0.dev0"})
+    # [hub] [unverified] gpt2's tokenizer_config.json holds model_max_length 1024 and nothing else (so no pad token
+    # [guide], and the special tokens come from GPT2Tokenizer's defaults: <|endoftext|> for bos, eos and unk)
+    write_json(folder / "tokenizer_config.json", {"model_max_length": 1024})
+    (folder / "README.md").write_text("---\nlanguage: en\nlicense: mit\n---\n# gpt2 (tiny random mirror)\n")
+
+
+def write_qwen(folder):
+    """Qwen/Qwen2.5-1.5B-Instruct: Qwen2ForCausalLM, <|endoftext|> then <|im_start|>, <|im_end|> (151643-151645 on
+    the Hub [hub]: here 0-2), the Hub's generation_config.json and a chat template that renders as Qwen2.5's."""
+    tok = train_byte_level_bpe(["<|endoftext|>", "<|im_start|>", "<|im_end|>"])
+    save_bpe_files(tok, folder)
+    eot, im_start, im_end = (tok.token_to_id(t) for t in ("<|endoftext|>", "<|im_start|>", "<|im_end|>"))
+    config = Qwen2Config(
+        vocab_size=tok.get_vocab_size(), hidden_size=32, intermediate_size=64, num_hidden_layers=2,   # ours
+        num_attention_heads=2, num_key_value_heads=1,           # ours; grouped-query attention as on the Hub (12 / 2)
+        max_position_embeddings=32768, rope_theta=1000000.0, rms_norm_eps=1e-6,              # [hub] [unverified]
+        sliding_window=32768, max_window_layers=2, use_sliding_window=False,               # [hub] [unverified]
+        hidden_act="silu", attention_dropout=0.0, initializer_range=0.02, use_cache=True,  # [hub] [unverified]
+        bos_token_id=eot, eos_token_id=im_end,                  # [hub] config.json: bos 151643, eos 151645 [unverified]
+        tie_word_embeddings=True,                               # [guide] [issue]
+        architectures=["Qwen2ForCausalLM"])                     # [hub]
+    torch.manual_seed(1)
+    model = Qwen2ForCausalLM(config)
+    # Blank tokens (special and whitespace-only) embed as 0, so with tied embeddings their logits are 0, below most
+    # random logits: the random teacher writes words, not a blank summary (which Part 1.2 leaves out of training).
+    with torch.no_grad():
+        model.model.embed_tokens.weight[blank_token_ids(tok)] = 0.0
+    model.save_pretrained(folder)
+    # [guide] [issue] torch_dtype bfloat16 (the weights here are fp32: tiny); the Hub file has no 5.x "dtype" key
+    patch_json(folder / "config.json", drop=("dtype",), torch_dtype="bfloat16")
+    # [guide] [issue] [hub]: the Hub's generation_config.json, ids ours
+    write_json(folder / "generation_config.json", {
+        "bos_token_id": eot, "pad_token_id": eot, "do_sample": True, "eos_token_id": [im_end, eot],
+        "repetition_penalty": 1.1, "temperature": 0.7, "top_p": 0.8, "top_k": 20,
+        "transformers_version": "4.37.0"})                      # [unverified] the version string
+    added = {str(i): {"content": t, "lstrip": False, "normalized": False, "rstrip": False, "single_word": False,
+                      "special": True} for t, i in (("<|endoftext|>", eot), ("<|im_start|>", im_start),
+                                                     ("<|im_end|>", im_end))}
+    write_json(folder / "tokenizer_config.json", {
+        "add_bos_token": False, "add_prefix_space": False, "added_tokens_decoder": added,   # [hub] [unverified]
+        "additional_special_tokens": ["<|im_start|>", "<|im_end|>"],   # [hub] lists more (vision, tool tokens)
+        "bos_token": None,                                      # [hub] no BOS token
+        "chat_template": QWEN_CHAT_TEMPLATE,
+        "clean_up_tokenization_spaces": False, "errors": "replace",                         # [hub] [unverified]
+        "eos_token": "<|im_end|>", "pad_token": "<|endoftext|>",  # [guide] [issue] [hub]: two different tokens
+        "model_max_length": 131072, "split_special_tokens": False,                          # [hub] [unverified]
+        "tokenizer_class": "Qwen2Tokenizer", "unk_token": None})                            # [hub]
+    (folder / "README.md").write_text("---\nlicense: apache-2.0\nbase_model: Qwen/Qwen2.5-1.5B\n---\n"
+                                      "# Qwen2.5-1.5B-Instruct (tiny random mirror)\n")
+
+
+def write_cola(folder):
+    """cointegrated/roberta-large-cola-krishna2020: RobertaForSequenceClassification with the default labels
+    LABEL_0 / LABEL_1, class 0 = acceptable [guide]; files as its Hub tree lists them [hub]: config.json, merges.txt,
+    model.safetensors, special_tokens_map.json, tokenizer.json, tokenizer_config.json, vocab.json, README.md."""
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]                # ids 0-3 as in roberta-large [hub]
+    tok = train_byte_level_bpe(specials)
+    mask = tok.get_vocab_size()
+    tok.add_special_tokens(["<mask>"])                          # the last id (50264 in roberta-large) [hub]
+    tok.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0), trim_offsets=True,
+                                                      add_prefix_space=False)
+    save_bpe_files(tok, folder)
+    config = RobertaConfig(
+        vocab_size=tok.get_vocab_size(), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,  # ours
+        intermediate_size=64,                                   # ours (1024, 24, 16, 4096 in roberta-large)
+        max_position_embeddings=514, type_vocab_size=1,         # [hub] [unverified] 512 positions + the 2 RoBERTa skips
+        bos_token_id=0, pad_token_id=1, eos_token_id=2,         # [hub] [unverified] roberta-large's ids
+        hidden_act="gelu", layer_norm_eps=1e-5, hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1,
+        num_labels=2,                                           # LABEL_0 / LABEL_1, no names [guide]
+        architectures=["RobertaForSequenceClassification"])     # [hub]
+    torch.manual_seed(2)
+    RobertaForSequenceClassification(config).save_pretrained(folder)
+    # [guide] only the default names; written out (transformers 5 leaves defaults out of config.json) [unverified]
+    # whether the Hub file spells them out: either way a loaded config has id2label {0: LABEL_0, 1: LABEL_1}
+    patch_json(folder / "config.json", drop=("dtype",), id2label={"0": "LABEL_0", "1": "LABEL_1"},
+               label2id={"LABEL_0": 0, "LABEL_1": 1})
+    tokens = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "sep_token": "</s>",
+              "pad_token": "<pad>", "cls_token": "<s>", "mask_token": "<mask>"}   # [hub] RoBERTa's [unverified]
+    write_json(folder / "special_tokens_map.json", tokens)
+    write_json(folder / "tokenizer_config.json", {**tokens, "errors": "replace", "add_prefix_space": False,
+                                                  "trim_offsets": True, "model_max_length": 512,
+                                                  "tokenizer_class": "RobertaTokenizer"})   # [unverified] contents
+    (folder / "README.md").write_text("---\nlanguage: en\n---\n# roberta-large-cola-krishna2020 (tiny random "
+                                      "mirror): label 0 means acceptable, label 1 unacceptable\n")
+    assert mask == tok.token_to_id("<mask>")
+
+
+def patch_json(path, drop=(), **fields):
+    """Remove the keys `drop` from the JSON file `path` and set `fields` in it."""
+    data = json.loads(path.read_text())
+    for key in drop:
+        data.pop(key, None)
+    data.update(fields)
+    write_json(path, data)
+
+
+# --- datasets ---------------------------------------------------------------------------------------------------------
+
+def roc_rows(split):
+    """ROCStories rows: columns prompt and continuation [guide]; the prompt names its split and index."""
+    return [{"prompt": f"The {split} story {i} begins with a walk.", "continuation": f"It ends well ({split} {i})."}
+            for i in range(ROC_ROWS[split])]
+
+
+def cnn_rows(config, split):
+    """CNN/DailyMail rows: columns article, highlights, id [guide]; ids say their config and split."""
+    return [{"article": f"Article {i} of the {split} split of {config}. The council met on Monday. " * 3,
+             "highlights": f"The council met ({split} {i}).", "id": f"{config}-{split}-{i:03d}"}
+            for i in range(CNN_ROWS[split])]
+
+
+def cnn_shard_names(config, split):
+    """File names of a split's parquet shards, as on the Hub [guide]: 3.0.0/train-00000-of-00003.parquet, ..."""
+    n = CNN_SHARDS[split]
+    return [f"{config}/{split}-{k:05d}-of-{n:05d}.parquet" for k in range(n)]
+
+
+def cnn_readme(sizes):
+    """The README's YAML as on the Hub's parquet-converted dataset [guide] [issue]: dataset_info (features and, per
+    config, the split names with num_bytes / num_examples: here the fixture's own) and configs (file patterns per
+    config). `sizes[config][split]` = (num_bytes, num_examples)."""
+    lines = ["---", "language:", "- en", "license: apache-2.0", "task_categories:", "- summarization",
+             "paperswithcode_id: cnn-daily-mail-1", "pretty_name: CNN / Daily Mail", "dataset_info:"]
+    for config in CNN_CONFIGS:
+        lines += [f"- config_name: {config}", "  features:"]
+        for name in ("article", "highlights", "id"):
+            lines += [f"  - name: {name}", "    dtype: string"]
+        lines += ["  splits:"]
+        for split in CNN_SHARDS:
+            num_bytes, num_examples = sizes[config][split]
+            lines += [f"  - name: {split}", f"    num_bytes: {num_bytes}", f"    num_examples: {num_examples}"]
+        total = sum(b for b, _ in sizes[config].values())
+        lines += [f"  download_size: {total}", f"  dataset_size: {total}"]
+    lines += ["configs:"]
+    for config in CNN_CONFIGS:
+        lines += [f"- config_name: {config}", "  data_files:"]
+        for split in CNN_SHARDS:
+            lines += [f"  - split: {split}", f"    path: {config}/{split}-*"]
+    lines += ["---", "# Dataset Card for CNN Dailymail Dataset (tiny mirror: a few rows per split)", ""]
+    return "\n".join(lines)
+
+
+def write_cnn(folder):
+    """abisee/cnn_dailymail: three configs, each split's rows in its Hub-named parquet shards, the README's YAML."""
+    sizes = {}
+    for config in CNN_CONFIGS:
+        sizes[config] = {}
+        for split, names in ((s, cnn_shard_names(config, s)) for s in CNN_SHARDS):
+            rows = cnn_rows(config, split)
+            per_shard = len(rows) // len(names)
+            for k, name in enumerate(names):
+                (folder / name).parent.mkdir(parents=True, exist_ok=True)
+                pq.write_table(pa.Table.from_pylist(rows[k * per_shard:(k + 1) * per_shard]), folder / name)
+            num_bytes = sum(len(r["article"]) + len(r["highlights"]) + len(r["id"]) for r in rows)
+            sizes[config][split] = (num_bytes, len(rows))
+    (folder / "README.md").write_text(cnn_readme(sizes))
+
+
+def write_roc(folder):
+    """Ximing/ROCStories: train.jsonl, validation.jsonl, test.jsonl at the root, a README without configs [guide]."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for split in ROC_ROWS:
+        (folder / f"{split}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in roc_rows(split)))
+    (folder / "README.md").write_text("---\nlicense: unknown\n---\n# ROCStories (tiny mirror)\n")   # [unverified]
+
+
+# --- all of them ------------------------------------------------------------------------------------------------------
+
+MODEL_WRITERS = {GPT2_ID: write_gpt2, QWEN_ID: write_qwen, COLA_ID: write_cola}
+DATASET_WRITERS = {CNN_ID: write_cnn, ROC_ID: write_roc}
+
+
+def mirror_path(root, repo_id, repo_type="model"):
+    """Where olah's offline mode looks for `repo_id`: <root>/models/<org>/<name> (<root>/models/<name> without an org)."""
+    return pathlib.Path(root) / f"{repo_type}s" / repo_id
+
+
+def build_mirrors(root, seed=0):
+    """Write every mirror under `root`, each one committed to git on branch main. Returns {(type, id): (folder, commit)}."""
+    torch.manual_seed(seed)
+    built = {}
+    for repo_type, writers in (("model", MODEL_WRITERS), ("dataset", DATASET_WRITERS)):
+        for repo_id, write in writers.items():
+            folder = mirror_path(root, repo_id, repo_type)
+            folder.mkdir(parents=True, exist_ok=True)
+            write(folder)
+            built[(repo_type, repo_id)] = (folder, git_commit_all(folder, f"tiny mirror of {repo_id}"))
+    return built
+
+
+if __name__ == "__main__":
+    for key, (folder, commit) in build_mirrors(sys.argv[1] if len(sys.argv) > 1 else "hub_mirrors").items():
+        print(key, folder, commit)
