@@ -66,9 +66,11 @@ def local_hub(tmp_path_factory, hub_mirrors_dir):
     snapshots/<commit>/ and refs/main), which transformers reads with HF_HUB_OFFLINE=1 (env_offline). The two cannot be
     mixed in one process: HF_HUB_OFFLINE=1 also stops datasets' Hub requests (HF_DATASETS_OFFLINE=0 does not lift
     huggingface_hub's own offline switch), and online, transformers asks the server before it reads the cache."""
-    from local_hub import hub_env, start_olah, stop_olah, write_hub_cache
+    from local_hub import HubFront, hub_env, repo_files, start_olah, stop_olah, write_hub_cache
     work = tmp_path_factory.mktemp("local_hub")
-    process, endpoint = start_olah(hub_mirrors_dir["root"], work / "olah")
+    process, olah_endpoint = start_olah(hub_mirrors_dir["root"], work / "olah")
+    front = HubFront(olah_endpoint, repo_files(hub_mirrors_dir["repos"]))
+    endpoint = front.start()
     hub = {"endpoint": endpoint, "mirrors": hub_mirrors_dir["root"], "process": process, "home": work / "hf_home",
            "hub_cache": work / "hf_home" / "hub", "datasets_cache": work / "hf_home" / "datasets", "hub_offline": "0"}
     for (repo_type, repo_id), (tree, commit) in hub_mirrors_dir["repos"].items():
@@ -76,9 +78,11 @@ def local_hub(tmp_path_factory, hub_mirrors_dir):
             write_hub_cache(hub["hub_cache"], repo_type, repo_id, tree, commit)
     hub["env"] = hub_env(hub)
     hub["env_offline"] = hub_env({**hub, "hub_offline": "1"})
+    hub.update(olah_endpoint=olah_endpoint, front=front)
     try:
         yield hub
     finally:
+        front.stop()
         stop_olah(process)
 
 
@@ -102,24 +106,45 @@ def smollm2(nb, offline_models):
     return model, tokenizer
 
 
+def run_tiny_notebook(notebook, out, hub, extras=True):
+    """Execute `notebook` with papermill on the tiny profile (the colab profile's very Hub ids, served by `hub`, the
+    local_hub fixture, through its environment alone: nothing in the notebook is patched), writing to `out`; the
+    extras (sweeps, controls) on or off. Returns the results folder, out/results/tiny."""
+    flag = str(bool(extras))
+    cmd = [sys.executable, "-m", "papermill", str(notebook), str(out / "executed.ipynb"), "-k", "python3",
+           "-p", "PROFILE", "tiny", "-p", "RESULTS_DIR", str(out / "results"), "-p", "RUN_SWEEPS", flag,
+           "-p", "RUN_CONTROLS", flag, "-p", "TEACHER_CACHE", str(out / "teacher_cache.jsonl"),
+           "--cwd", str(ROOT), "--no-progress-bar"]
+    from local_hub import hub_env
+    env = hub_env({**hub, "datasets_cache": out / "datasets_cache"})
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env)
+    assert done.returncode == 0, done.stderr[-5000:]
+    return out / "results" / "tiny"
+
+
 @pytest.fixture(scope="session")
 def tiny_run(request, tmp_path_factory):
-    """Execute the whole notebook with papermill (PROFILE=tiny, sweeps and controls on) once per session; return the results
-    folder it wrote (decoding.json, generations.jsonl, sweeps.json, tradeoff.png, distillation.json). Used by the
-    end-to-end tests and by the write-up tests, which read what a run really writes. About half a minute on 2
-    cores, plus building the tiny models.
+    """Execute the whole notebook with papermill (PROFILE=tiny: the colab profile's names, served by the local Hub;
+    sweeps and controls on) once per session; return the results folder it wrote (decoding.json, generations.jsonl,
+    sweeps.json, tradeoff.png, distillation.json). Used by the end-to-end tests and by the write-up tests, which read
+    what a run really writes. About a minute on 2 cores, plus building the mirrors.
 
     A6_TINY_RUN=FOLDER reuses the results folder of an earlier tiny run instead (to iterate on the write-up tests
     without rerunning the notebook); CI leaves it unset, so there the notebook always runs."""
     reuse = os.environ.get("A6_TINY_RUN")
     if reuse:
         return pathlib.Path(reuse)
-    tiny_dir = request.getfixturevalue("tiny_dir")
-    out = tmp_path_factory.mktemp("run")
-    cmd = [sys.executable, "-m", "papermill", str(NOTEBOOK), str(out / "executed.ipynb"), "-k", "python3",
-           "-p", "PROFILE", "tiny", "-p", "TINY_DIR", str(tiny_dir), "-p", "RESULTS_DIR", str(out / "results"),
-           "-p", "RUN_SWEEPS", "True", "-p", "RUN_CONTROLS", "True", "-p", "TEACHER_CACHE", str(out / "teacher_cache.jsonl"),
-           "--cwd", str(ROOT), "--no-progress-bar"]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr[-5000:]
-    return out / "results" / "tiny"
+    return run_tiny_notebook(NOTEBOOK, tmp_path_factory.mktemp("run"), request.getfixturevalue("local_hub"))
+
+
+@pytest.fixture(scope="session")
+def tiny_submission_run(local_hub, tmp_path_factory):
+    """The Gradescope copy (scripts/make_submission.py: the notebook without its extra cells) executed end to end on
+    the tiny profile; returns its results folder."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("make_submission", ROOT / "scripts" / "make_submission.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path_factory.mktemp("submission")
+    module.make_submission(NOTEBOOK, out / "CSE447_Assignment6.ipynb")
+    return run_tiny_notebook(out / "CSE447_Assignment6.ipynb", out, local_hub, extras=False)

@@ -7,6 +7,7 @@ The pieces, each a small function: `start_olah` / `stop_olah` (by the pid we sta
 colab profile's ids through the libraries' own code). See the `local_hub` fixture in conftest.py for what is served
 by which.
 """
+import json
 import os
 import pathlib
 import shutil
@@ -120,3 +121,127 @@ def hub_env(hub, base=None):
     })
     env.pop("HF_TOKEN", None)
     return env
+
+
+# --- a thin front for olah: the Hub's answers where olah's differ -----------------------------------------------------
+# olah 0.5.4 answers 401 "repository not found" (500 for a GET) for a file or folder that a mirror lacks, and 401 for
+# GET /api/models/<id> without a revision; the Hub answers 404 with X-Error-Code: EntryNotFound for the first, and the
+# model's info for the second. HubFront forwards every request to olah unchanged except those two, which it answers
+# as the Hub does, deciding from the mirrors' own file lists (git ls-files), not from olah's status codes. It changes
+# no library and no loader: with HF_ENDPOINT pointed at it, one process can load datasets and models online.
+
+def repo_files(repos):
+    """{(repo_type, repo_id): set of file paths in its git tree} for hub_mirrors.build_mirrors' result."""
+    files = {}
+    for (repo_type, repo_id), (folder, _) in repos.items():
+        listed = subprocess.run(["git", "ls-files"], cwd=folder, check=True, capture_output=True, text=True).stdout
+        files[(repo_type, repo_id)] = set(listed.split())
+    return files
+
+
+def split_hub_path(path, files):
+    """(repo_type, repo_id, kind, revision, entry) of a Hub URL path, or None. kind is "resolve" for
+    /[datasets/]<id>/resolve/<rev>/<file>, "tree" for /api/<type>s/<id>/tree/<rev>[/<folder>], "info" for
+    /api/models/<id> (no revision). Only ids in `files` are recognised; the longest matching id wins."""
+    from urllib.parse import unquote
+    path = unquote(path.split("?", 1)[0])
+    for (repo_type, repo_id) in sorted(files, key=lambda key: -len(key[1])):
+        prefix = "/datasets/" if repo_type == "dataset" else "/"
+        for kind, start in (("resolve", f"{prefix}{repo_id}/resolve/"), ("tree", f"/api/{repo_type}s/{repo_id}/tree/")):
+            if path.startswith(start):
+                revision, _, entry = path[len(start):].partition("/")
+                return repo_type, repo_id, kind, revision, entry.rstrip("/")
+        if path.rstrip("/") == f"/api/{repo_type}s/{repo_id}":
+            return repo_type, repo_id, "info", None, ""
+    return None
+
+
+def missing_entry(parsed, files):
+    """Whether a parsed resolve or tree request names a file or folder the mirror does not hold."""
+    repo_type, repo_id, kind, _, entry = parsed
+    names = files[(repo_type, repo_id)]
+    if kind == "resolve":
+        return entry not in names
+    if kind == "tree":
+        return bool(entry) and not any(name.startswith(entry + "/") for name in names)
+    return False
+
+
+class HubFront:
+    """A local HTTP server on 127.0.0.1 in front of olah (see the comment above). start() returns its endpoint."""
+
+    HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding"}
+
+    def __init__(self, olah_endpoint, files):
+        self.olah = olah_endpoint
+        self.files = files
+        self.server = None
+        self.calls = []                       # (method, path, what the front did): "olah", "404", "info"
+
+    def start(self):
+        import http.server
+        import threading
+        front = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def handle_any(self):
+                front.answer(self)
+
+            do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = handle_any
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self):
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    def answer(self, request):
+        parsed = split_hub_path(request.path, self.files)
+        if parsed and parsed[2] != "info" and missing_entry(parsed, self.files):
+            self.calls.append((request.command, request.path, "404"))
+            body = json.dumps({"error": f"Entry not found: {parsed[4]}"}).encode()
+            self.reply(request, 404, {"X-Error-Code": "EntryNotFound", "X-Error-Message": "Entry not found",
+                                      "Content-Type": "application/json"}, body)
+            return
+        path = request.path
+        if parsed and parsed[2] == "info":                   # the Hub's /api/models/<id> is the info at main
+            path = request.path.split("?", 1)[0].rstrip("/") + "/revision/main"
+        self.calls.append((request.command, request.path, "info" if path != request.path else "olah"))
+        self.forward(request, path)
+
+    def forward(self, request, path):
+        import http.client
+        from urllib.parse import urlsplit
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length) if length else None
+        target = urlsplit(self.olah)
+        connection = http.client.HTTPConnection(target.hostname, target.port, timeout=120)
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in self.HOP_BY_HOP | {"host",
+                                                                                                  "accept-encoding"}}
+        connection.request(request.command, path, body=body, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+        connection.close()
+        out = {k: v.replace(self.olah, f"http://127.0.0.1:{self.server.server_address[1]}")
+               for k, v in response.getheaders() if k.lower() not in self.HOP_BY_HOP}
+        head = request.command == "HEAD"                   # a HEAD keeps olah's length of the body it did not send
+        self.reply(request, response.status, out, b"" if head else data,
+                   length=int(response.getheader("Content-Length") or 0) if head else None)
+
+    @staticmethod
+    def reply(request, status, headers, body, length=None):
+        request.send_response(status)
+        for key, value in headers.items():
+            request.send_header(key, value)
+        request.send_header("Content-Length", str(len(body) if length is None else length))
+        request.end_headers()
+        if body and request.command != "HEAD":
+            request.wfile.write(body)

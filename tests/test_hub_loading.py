@@ -3,8 +3,9 @@
 Nothing is patched: each check runs the notebook's own function (load_story_prompts, load_articles, load_tokenizer,
 ...) in a fresh Python process whose environment alone (local_hub.hub_env: HF_ENDPOINT, HF_HOME, HF_HUB_CACHE,
 HF_DATASETS_CACHE, HF_HUB_OFFLINE) points the libraries at the `local_hub` fixture (conftest.py): olah serving the
-git mirrors of tests/hub_mirrors.py, and the Hub cache layout for what olah cannot serve (tokenizers; see the
-fixture's docstring). The mirrors carry the Hub's metadata: abisee/cnn_dailymail's README declares `configs:` and
+git mirrors of tests/hub_mirrors.py behind local_hub.HubFront, which answers as the Hub does where olah does not (a
+missing file or folder: 404 EntryNotFound, not 401; see the fixture's docstring). What olah alone cannot serve is
+asserted here too, and the Hub cache layout (HF_HUB_OFFLINE=1) is checked as the other way in. The mirrors carry the Hub's metadata: abisee/cnn_dailymail's README declares `configs:` and
 `dataset_info:` for 1.0.0, 2.0.0 and 3.0.0, with which datasets 4.x checks the built splits against the declared ones.
 
 "Load only the splits used" is checked on what the library did, not on what it was asked: each run gets its own
@@ -99,17 +100,13 @@ def test_story_prompts_asking_for_more_than_the_test_split_has_fails_clearly(loc
 # check: the README's dataset_info declares three splits, a data_files= load builds one.
 
 @pytest.fixture(scope="module")
-def cnn_run(local_hub, tmp_path_factory):
+def cnn_run(local_hub, hub_mirrors_dir, tmp_path_factory):
     """load_articles(("abisee/cnn_dailymail", "3.0.0"), 7, 4, seed=447) through the server, once, and the same draw
-    from local .jsonl copies of the mirror's train and test rows: ({"hub": ..., "files": ...}, output, cache)."""
+    from the mirror's working tree opened as a local folder: ({"hub": ..., "files": ...}, output, cache)."""
     folder = tmp_path_factory.mktemp("cnn")
-    files = []
-    for split in ("train", "test"):
-        path = folder / f"{split}.jsonl"
-        path.write_text("".join(json.dumps(row) + "\n" for row in cnn_rows(CNN_CONFIG, split)))
-        files.append(str(path))
+    local = str(hub_mirrors_dir["repos"][("dataset", CNN_ID)][0])
     code = (f"result = {{'hub': nb.load_articles(({CNN_ID!r}, {CNN_CONFIG!r}), 7, 4, seed=447),\n"
-            f"          'files': nb.load_articles({tuple(files)!r}, 7, 4, seed=447)}}")
+            f"          'files': nb.load_articles(({local!r}, {CNN_CONFIG!r}), 7, 4, seed=447)}}")
     return run_with_hub(local_hub, code, folder)
 
 
@@ -127,7 +124,7 @@ def test_articles_come_from_the_train_and_test_splits_with_the_hub_fields(cnn_ru
 
 
 def test_articles_pick_the_same_rows_from_the_hub_as_from_local_files(cnn_run):
-    """The Hub branch and the .jsonl branch draw the same indices with the same seed: one selection rule."""
+    """A Hub id and a local folder laid out like it draw the same rows with the same seed: one loading path."""
     result, output, _ = cnn_run
     no_error(result, output)
     assert result["hub"] == result["files"]
@@ -157,7 +154,7 @@ try:
     AutoTokenizer.from_pretrained({GPT2_ID!r})
     tokenizer_online = "loaded"
 except Exception as err:
-    tokenizer_online = type(err).__name__
+    tokenizer_online = type(err).__name__   # olah alone: RepositoryNotFoundError (its 401 for a missing file)
 gen = qwen.generation_config
 result = {{"gpt2": [gpt2.n_positions, gpt2.bos_token_id, gpt2.eos_token_id, gpt2.activation_function],
           "qwen": [qwen.config.tie_word_embeddings, str(getattr(qwen.config, "dtype", None) or qwen.config.torch_dtype)],
@@ -187,9 +184,8 @@ result = {{"gpt2_raw": [raw.bos_token, raw.eos_token, raw.pad_token, raw.model_m
 
 
 def test_models_through_the_server_carry_the_hub_metadata(local_hub, tmp_path):
-    """Config and weights through olah: gpt2's 1024 positions and its one BOS = EOS token, Qwen's tied embeddings,
-    bf16 and generation_config.json, CoLA's LABEL_0 / LABEL_1. AutoTokenizer cannot load through olah (it answers 401
-    for the optional files the tokenizer probes): asserted, so that a fixed olah shows up here."""
+    """Config, weights and tokenizer through the server: gpt2's 1024 positions and its one BOS = EOS token, Qwen's
+    tied embeddings, bf16 and generation_config.json, CoLA's LABEL_0 / LABEL_1."""
     result, output, _ = run_with_hub(local_hub, MODEL_FACTS_ONLINE, tmp_path)
     no_error(result, output)
     assert result["gpt2"] == [1024, result["gpt2"][2], result["gpt2"][1], "gelu_new"]
@@ -198,13 +194,44 @@ def test_models_through_the_server_carry_the_hub_metadata(local_hub, tmp_path):
     assert (do_sample, temperature, top_p, top_k, repetition_penalty) == (True, 0.7, 0.8, 20, 1.1)
     assert isinstance(eos, list) and len(eos) == 2 and pad == eos[1] != eos[0]
     assert result["cola"] == {"0": "LABEL_0", "1": "LABEL_1"}
-    assert result["tokenizer_online"] == "RepositoryNotFoundError", "olah now serves AutoTokenizer: use it"
+    assert result["tokenizer_online"] == "loaded"
 
 
-def test_tokenizers_and_loaders_from_the_hub_cache_carry_the_hub_metadata(local_hub, tmp_path):
-    """With HF_HUB_OFFLINE=1 and the Hub cache layout: gpt2 has no pad token (load_tokenizer pads with EOS), Qwen's
-    EOS <|im_end|> and pad <|endoftext|> are two tokens and its template inserts the default system prompt."""
-    result, output, _ = run_with_hub(local_hub, MODEL_FACTS_OFFLINE, tmp_path, offline=True)
+def test_olah_alone_cannot_serve_a_tokenizer_which_is_why_the_front_exists(local_hub, tmp_path):
+    """Straight to olah (no HubFront), AutoTokenizer fails: olah answers 401 for the optional files it probes. If this
+    starts to pass, olah serves missing files as the Hub does and HubFront can go."""
+    result, output, _ = run_with_hub({**local_hub, "endpoint": local_hub["olah_endpoint"]}, MODEL_FACTS_ONLINE, tmp_path)
+    no_error(result, output)
+    assert result["tokenizer_online"] == "RepositoryNotFoundError", result
+
+
+def test_the_front_answers_404_only_for_what_a_mirror_lacks(local_hub):
+    """HubFront's two differences from olah, decided from the mirrors' git trees: a file or folder a mirror lacks is a
+    404 with X-Error-Code EntryNotFound (the Hub's answer), a file it holds goes to olah as it is."""
+    import urllib.error
+    import urllib.request
+
+    def head(path):
+        request = urllib.request.Request(local_hub["endpoint"] + path, method="HEAD")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.headers.get("X-Error-Code")
+        except urllib.error.HTTPError as err:
+            return err.code, err.headers.get("X-Error-Code")
+
+    assert head("/gpt2/resolve/main/added_tokens.json") == (404, "EntryNotFound")
+    assert head("/gpt2/resolve/main/config.json")[0] == 200
+    assert head("/datasets/abisee/cnn_dailymail/resolve/main/README.md")[0] == 200
+    assert head("/datasets/abisee/cnn_dailymail/resolve/main/dataset_infos.json") == (404, "EntryNotFound")
+    assert head("/api/models/gpt2/tree/main/additional_chat_templates") == (404, "EntryNotFound")
+
+
+@pytest.mark.parametrize("offline", [False, True], ids=["through the server", "from the Hub cache"])
+def test_tokenizers_and_loaders_carry_the_hub_metadata(local_hub, tmp_path, offline):
+    """Through the server, and with HF_HUB_OFFLINE=1 from the Hub cache layout: gpt2 has no pad token (load_tokenizer
+    pads with EOS), Qwen's EOS <|im_end|> and pad <|endoftext|> are two tokens and its template inserts the default
+    system prompt; the notebook's loaders give what the profile relies on."""
+    result, output, _ = run_with_hub(local_hub, MODEL_FACTS_OFFLINE, tmp_path, offline=offline)
     no_error(result, output)
     assert result["gpt2_raw"] == ["<|endoftext|>", "<|endoftext|>", None, 1024]
     assert result["gpt2"] == ["<|endoftext|>", "left", 1024]
@@ -213,3 +240,32 @@ def test_tokenizers_and_loaders_from_the_hub_cache_carry_the_hub_metadata(local_
                                    "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n")
     assert result["qwen_chat_system"] == "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
     assert result["cola"] == ["<s>", "</s>", "<pad>", "<unk>", "<mask>", "right", "LABEL_0"]
+
+
+# --- the fallback, and what is not caught -------------------------------------------------------------------------
+# load_hub_split names each split's files (data_files=), known from the Hub pages only. If the Hub renames them, no file
+# matches (FileNotFoundError "Unable to find ...") and the split is loaded with split= alone, saying so. A dataset that
+# does not exist (DatasetNotFoundError, also a FileNotFoundError) is not retried.
+
+def test_renamed_files_fall_back_to_a_plain_split_load(nb, hub_mirrors_dir, tmp_path, capsys):
+    """A local copy of the CNN/DailyMail mirror (the same loading path as the Hub's) whose 3.0.0 shards were renamed
+    to <split>.parquet, its README following them."""
+    import shutil
+    folder = tmp_path / "cnn"
+    shutil.copytree(hub_mirrors_dir["repos"][("dataset", CNN_ID)][0], folder, ignore=shutil.ignore_patterns(".git"))
+    for i, shard in enumerate(sorted((folder / CNN_CONFIG).glob("*.parquet"))):   # train-00000-of-00003 -> train_0
+        shard.rename(shard.with_name(f"{shard.name.split('-')[0]}_{i}.parquet"))
+    readme = folder / "README.md"
+    readme.write_text(readme.read_text().replace(f"path: {CNN_CONFIG}/train-*", f"path: {CNN_CONFIG}/train*.parquet")
+                      .replace(f"path: {CNN_CONFIG}/test-*", f"path: {CNN_CONFIG}/test*.parquet")
+                      .replace(f"path: {CNN_CONFIG}/validation-*", f"path: {CNN_CONFIG}/validation*.parquet"))
+    train, heldout = nb.load_articles((str(folder), CNN_CONFIG), 5, 3, seed=1)
+    assert all(r["id"].startswith(f"{CNN_CONFIG}-train-") for r in train)
+    assert all(r["id"].startswith(f"{CNN_CONFIG}-test-") for r in heldout)
+    assert capsys.readouterr().out.count("with split= alone") == 2
+
+
+def test_a_dataset_that_does_not_exist_is_not_retried(local_hub, tmp_path):
+    result, output, _ = run_with_hub(local_hub, 'result = nb.load_story_prompts("nobody/no-such-dataset", 1)', tmp_path)
+    assert result.get("error") == "DatasetNotFoundError", f"{result}\n{output[-2000:]}"
+    assert "split= alone" not in output
