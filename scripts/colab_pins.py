@@ -23,7 +23,7 @@ FROM_COLAB = [
     "numpy", "pyarrow", "pandas", "matplotlib", "tqdm", "packaging", "fsspec", "filelock", "PyYAML", "regex",
     "requests", "httpx", "Jinja2", "psutil", "dill", "multiprocess", "xxhash", "aiohttp",
     "absl-py", "nltk", "six", "click", "joblib",                       # rouge-score and nltk
-    "pytest", "nbclient", "nbformat", "ipykernel", "ipython", "jupyter_client", "pyzmq", "tornado", "traitlets",
+    "pytest", "nbclient", "nbformat", "nbconvert", "ipykernel", "ipython", "jupyter_client", "pyzmq", "tornado", "traitlets",
 ]
 
 # Not in Colab's runtime. The first two are what the notebook's set-up cell installs there: rouge-score at the

@@ -1083,6 +1083,8 @@ KD_CODE = {"student_init": "Init", "student_distilled": "Distilled", "student_go
 KD_LABEL = {"student_init": "(a) student as initialised", "student_distilled": "(b) student distilled from the teacher",
             "student_gold": "(c) student fine-tuned on the references", "teacher": "(d) teacher",
             "student_undropped": "whole model, prompted as the student"}
+KD_SHORT_LABEL = {"student_init": "(a) initialised", "student_distilled": "(b) distilled",   # the spread table's rows
+                  "student_gold": "(c) gold fine-tuned", "teacher": "(d) teacher", "student_undropped": "whole model"}
 KD_OLD_KEY = {"student_init": "student_before", "student_distilled": "student_after", "teacher": "teacher"}
 KD_EXAMPLE_FIELDS = (("reference", "Reference", "reference"), ("teacher", "Teacher", "teacher"),
                      ("student_init", "Init", "student (a)"), ("student_distilled", "Distilled", "student (b)"),
@@ -1279,9 +1281,9 @@ def table_kd_spread(fr, claims, res):
             ends = [fr.value_or_missing(f"RL{code}{tag}{side}", kd, src, base + [key, "rougeL", end], "x100:.1f")
                     for end, side in ((0, "Lo"), (1, "Hi"))]
             cells.append(NOT_MEASURED if NOT_MEASURED in ends else f"[{ends[0]}, {ends[1]}]")
-        rows.append([KD_LABEL[system], runs, seeds] + cells)
-    return {"table_kd_spread.tex": _tabular("@{}lrlrr@{}", "summaries by & runs & ROUGE-L of each run & "
-                                            "over articles & over seeds and articles", rows)}
+        rows.append([KD_SHORT_LABEL[system], runs, seeds] + cells)
+    return {"table_kd_spread.tex": _tabular("@{}lp{1.1cm}p{2.5cm}p{2.4cm}p{2.4cm}@{}", "summaries by & runs & ROUGE-L per run & "
+                                            "over articles & over seeds, articles", rows)}
 
 
 def kd_training(fr, claims, res):
