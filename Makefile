@@ -12,7 +12,8 @@ PY_COMPAT := .venv-compat/bin/python
 PY_COLAB := .venv-colab/bin/python
 OLAH_VERSION := 0.5.4      # the local Hub server of tests/local_hub.py (its own virtualenv: its pins are not ours)
 COMPAT_TESTS := tests/test_decoding.py tests/test_decode_loop.py tests/test_metrics.py tests/test_evaluation.py \
-	tests/test_distillation.py tests/test_hub_loading.py tests/test_notebook.py tests/test_colab_path.py
+	tests/test_distillation.py tests/test_hub_loading.py tests/test_notebook.py tests/test_colab_path.py \
+	tests/test_submission.py tests/test_offline_models.py
 PROFILE ?= offline
 
 .venv/.installed: requirements-dev.txt

@@ -149,6 +149,7 @@ MODEL_FACTS_ONLINE = f"""
 from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 gpt2 = AutoConfig.from_pretrained({GPT2_ID!r})
 qwen = AutoModelForCausalLM.from_pretrained({QWEN_ID!r})
+qwen_config = AutoConfig.from_pretrained({QWEN_ID!r})     # as config.json says (a loaded model may be in fp32)
 cola = AutoModelForSequenceClassification.from_pretrained({COLA_ID!r})
 try:
     AutoTokenizer.from_pretrained({GPT2_ID!r})
@@ -157,7 +158,7 @@ except Exception as err:
     tokenizer_online = type(err).__name__   # olah alone: RepositoryNotFoundError (its 401 for a missing file)
 gen = qwen.generation_config
 result = {{"gpt2": [gpt2.n_positions, gpt2.bos_token_id, gpt2.eos_token_id, gpt2.activation_function],
-          "qwen": [qwen.config.tie_word_embeddings, str(getattr(qwen.config, "dtype", None) or qwen.config.torch_dtype)],
+          "qwen": [qwen_config.tie_word_embeddings, str(getattr(qwen_config, "dtype", None) or qwen_config.torch_dtype)],
           "qwen_generation": [gen.do_sample, gen.temperature, gen.top_p, gen.top_k, gen.repetition_penalty,
                               gen.eos_token_id, gen.pad_token_id],
           "cola": {{str(k): v for k, v in cola.config.id2label.items()}},
