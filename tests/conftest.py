@@ -6,7 +6,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from notebook import NOTEBOOK, ROOT, load_definitions  # noqa: E402
+from notebook import NOTEBOOK, ROOT, load_definitions, load_script  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -37,11 +37,7 @@ def tiny_dir(tmp_path_factory, hub_mirrors_dir):
 
 def offline_models_script():
     """scripts/make_offline_models.py as a module (it builds the offline profile's model folders)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("make_offline_models", ROOT / "scripts" / "make_offline_models.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("make_offline_models")
 
 
 @pytest.fixture(scope="session")
@@ -141,10 +137,6 @@ def tiny_run(request, tmp_path_factory):
 def tiny_submission_run(local_hub, tmp_path_factory):
     """The Gradescope copy (scripts/make_submission.py: the notebook without its extra cells) executed end to end on
     the tiny profile; returns its results folder."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("make_submission", ROOT / "scripts" / "make_submission.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     out = tmp_path_factory.mktemp("submission")
-    module.make_submission(NOTEBOOK, out / "CSE447_Assignment6.ipynb")
+    load_script("make_submission").make_submission(NOTEBOOK, out / "CSE447_Assignment6.ipynb")
     return run_tiny_notebook(out / "CSE447_Assignment6.ipynb", out, local_hub, extras=False)

@@ -30,3 +30,12 @@ def load_definitions(path=NOTEBOOK):
     for source in code_cells("defs", path):
         exec(compile(source, str(path), "exec"), module.__dict__)
     return module
+
+
+def load_script(name):
+    """scripts/<name>.py as a module (make_articles, make_offline_models, make_submission, ...)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -2,19 +2,15 @@
 from topics that the training articles never contain (issue: a student must not score by learning a topic's
 template)."""
 import collections
-import importlib.util
 import json
 
-from notebook import ROOT
+from notebook import ROOT, load_script
 
 DATA = ROOT / "data" / "cnn_dailymail"
 
 
 def _make_articles():
-    spec = importlib.util.spec_from_file_location("make_articles", ROOT / "scripts" / "make_articles.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("make_articles")
 
 
 def _rows(name):

@@ -5,18 +5,14 @@ What they prove: the copy has no `extra` cell and every other cell unchanged and
 function the assignment names; and it runs end to end on the tiny profile (the `tiny_submission_run` fixture of
 conftest.py), writing the assignment's result files (decoding.json, generations.jsonl, distillation.json without
 the controls) and none of the extras' (sweeps.json, tradeoff.png)."""
-import importlib.util
 import json
 
-from notebook import NOTEBOOK, ROOT, load_definitions
+from notebook import NOTEBOOK, load_definitions, load_script
 from test_layout import ASSIGNMENT_FUNCTIONS, GIVEN_FUNCTIONS
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("make_submission", ROOT / "scripts" / "make_submission.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("make_submission")
 
 
 def test_the_submission_is_the_notebook_without_its_extra_cells(tmp_path):
