@@ -1282,7 +1282,7 @@ def table_kd_spread(fr, claims, res):
                     for end, side in ((0, "Lo"), (1, "Hi"))]
             cells.append(NOT_MEASURED if NOT_MEASURED in ends else f"[{ends[0]}, {ends[1]}]")
         rows.append([KD_SHORT_LABEL[system], runs, seeds] + cells)
-    return {"table_kd_spread.tex": _tabular("@{}lp{1.1cm}p{2.5cm}p{2.4cm}p{2.4cm}@{}", "summaries by & runs & ROUGE-L per run & "
+    return {"table_kd_spread.tex": _tabular("@{}lp{11mm}p{25mm}p{24mm}p{24mm}@{}", "summaries by & runs & ROUGE-L per run & "
                                             "over articles & over seeds, articles", rows)}
 
 
