@@ -81,15 +81,6 @@ def stop_olah(process, timeout=10):
             process.wait(timeout=timeout)
 
 
-def status(url):
-    """HTTP status of GET `url`."""
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as err:
-        return err.code
-
-
 def write_hub_cache(cache, repo_type, repo_id, folder, commit):
     """Copy the git working tree `folder` (committed as `commit`) into huggingface_hub's cache layout under `cache`
     (HF_HUB_CACHE): <type>s--<org>--<name>/snapshots/<commit>/<files> and refs/main holding the commit. Returns the

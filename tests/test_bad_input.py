@@ -8,8 +8,9 @@ Conventions the messages follow (the tests match on them):
     its method and its name in quotes ("'greedy'", "'t'");
   - counts are printed as "<n> ... regenerated" (stale teacher-cache rows) and "<n> ... wrong shape" (cache rows
     that are valid JSON but not a teacher row).
-Models are the random tiny ones (tests/tiny_models.py): their tokenizer has <|endoftext|> (BOS = EOS = pad),
-<|im_start|> and <|im_end|> as special tokens, and the LM has 256 positions.
+Models are the random tiny stand-ins of the colab profile's Hub repositories (tests/hub_mirrors.py, through the
+tiny_dir fixture): the gpt2 stand-in has <|endoftext|> as BOS and EOS, no pad token (load_tokenizer pads with EOS) and
+1024 positions; the Qwen stand-in has <|im_start|> and <|im_end|> as special tokens.
 """
 import json
 import math

@@ -1,5 +1,5 @@
 """Part 1.2 (knowledge distillation): prompt formats, truncation, label masking, the resumable teacher cache,
-fine-tuning and ROUGE. Models are the random tiny ones (tests/tiny_models.py) unless a test needs SmolLM2's real
+fine-tuning and ROUGE. Models are the random tiny stand-ins of tests/hub_mirrors.py (the tiny_dir fixture) unless a test needs SmolLM2's real
 tokenizer and chat template."""
 import json
 import pathlib
@@ -15,7 +15,7 @@ ARTICLES = (str(DATA / "cnn_dailymail"), "offline")   # the offline profile's ar
 
 @pytest.fixture(scope="module")
 def student(nb, tiny_dir):
-    """The tiny profile's student: a GPT-2-style LM with 256 positions, fp32, and its tokenizer (pad = EOS)."""
+    """The tiny profile's student: the gpt2 stand-in (1024 positions), fp32, and its tokenizer (pad = EOS)."""
     return nb.make_student(str(tiny_dir / "lm"), device="cpu"), nb.load_tokenizer(str(tiny_dir / "lm"))
 
 
