@@ -263,6 +263,78 @@ def test_fine_tuning_lowers_the_training_loss(nb, tiny_dir, cpu_bf16):
     assert next(tuned.parameters()).dtype == torch.float32
 
 
+def _loss_batch(nb, model_dir, n=3):
+    """A right-padded training batch of n distillation examples for the model in model_dir, its tokenizer."""
+    tokenizer = nb.load_tokenizer(str(model_dir))
+    texts = [a["article"] for a in _articles(n)]
+    examples = nb.prepare_data_for_distillation(texts, [f"Story {i} is about words." for i in range(n)],
+                                                tokenizer, 256, article_max_tokens=40)
+    return nb.training_collator(tokenizer)(examples), tokenizer
+
+
+@pytest.mark.parametrize("name", ["lm", "teacher", "offline student"])
+def test_labelled_loss_is_the_models_own_loss_and_gradient(nb, tiny_dir, offline_models, tmp_path, name):
+    """LabelledLossTrainer.compute_loss equals model(labels=...).loss, as a mean and as a sum over num_items_in_batch,
+    and so do its gradients (to 1e-5 relative), for the GPT-2 and Qwen2 stand-ins and the offline SmolLM2 student
+    (whose LM head is tied to its embeddings)."""
+    import transformers
+    folder = offline_models["student"] if name == "offline student" else tiny_dir / name
+    model = nb.make_student(str(folder), device="cpu").train()
+    torch.manual_seed(0)
+    batch, _ = _loss_batch(nb, folder)
+    args = transformers.TrainingArguments(output_dir=str(tmp_path), use_cpu=True, report_to="none")
+    trainer = nb.LabelledLossTrainer(model=model, args=args)
+    assert trainer.model_accepts_loss_kwargs                 # so the sum branch is the one training takes
+    n_items = int((batch["labels"][:, 1:] != -100).sum()) + 7  # as if the accumulated batch had 7 more tokens
+
+    def loss_and_grads(loss_fn):
+        model.zero_grad()
+        with torch.random.fork_rng():
+            torch.manual_seed(1)                              # the same dropout masks for both losses
+            loss = loss_fn()
+        loss.backward()
+        return loss.item(), [p.grad.clone() for p in model.parameters() if p.grad is not None]
+
+    for kwargs in ({}, {"num_items_in_batch": n_items}):
+        ours, our_grads = loss_and_grads(lambda: trainer.compute_loss(model, dict(batch), **kwargs))
+        theirs, their_grads = loss_and_grads(lambda: model(**batch, **kwargs).loss)
+        assert ours == pytest.approx(theirs, rel=1e-5), kwargs
+        assert len(our_grads) == len(their_grads) > 0
+        for mine, reference in zip(our_grads, their_grads):
+            torch.testing.assert_close(mine, reference, rtol=1e-4, atol=1e-6)
+
+
+def test_labelled_loss_accumulates_gradients_as_the_trainers_own_loss(nb, tiny_dir, tmp_path):
+    """Two micro-batches of unequal summary lengths through Trainer.training_step, as gradient accumulation runs
+    them (num_items_in_batch = the labelled tokens of both): LabelledLossTrainer accumulates the gradients that
+    Hugging Face's own Trainer loss accumulates, i.e. it is scaled for accumulation as the Trainer expects (a mean
+    per micro-batch would weight the short batch's tokens more)."""
+    import transformers
+    tokenizer = nb.load_tokenizer(str(tiny_dir / "lm"))
+    summaries = [f"Story {i} is about" + " words" * (1 + 8 * i) + "." for i in range(4)]     # unequal lengths
+    examples = nb.prepare_data_for_distillation([a["article"] for a in _articles(4)], summaries, tokenizer, 512,
+                                                article_max_tokens=40)
+    collate = nb.training_collator(tokenizer)
+    batches = [collate(examples[:2]), collate(examples[2:])]
+    n_items = sum(int((batch["labels"][:, 1:] != -100).sum()) for batch in batches)
+    args = transformers.TrainingArguments(output_dir=str(tmp_path), use_cpu=True, report_to="none",
+                                          gradient_accumulation_steps=2)
+
+    def accumulated(trainer_class):
+        model = nb.make_student(str(tiny_dir / "lm"), device="cpu")
+        trainer = trainer_class(model=model, args=args)
+        trainer.current_gradient_accumulation_steps = 2
+        for i, batch in enumerate(batches):
+            with torch.random.fork_rng():
+                torch.manual_seed(i)                              # the same dropout masks for both
+                trainer.training_step(model, dict(batch), num_items_in_batch=torch.tensor(n_items))
+        return [p.grad.clone() for p in model.parameters()]
+
+    ours, theirs = accumulated(nb.LabelledLossTrainer), accumulated(transformers.Trainer)
+    for mine, reference in zip(ours, theirs):
+        torch.testing.assert_close(mine, reference, rtol=1e-4, atol=1e-7)
+
+
 @pytest.mark.parametrize("summary, expected", [
     ("The firm was fined. It will appeal the", "The firm was fined."),
     ("The firm was fined. It will appeal.", "The firm was fined. It will appeal."),
