@@ -13,6 +13,17 @@ DATA = pathlib.Path(__file__).resolve().parents[1] / "data"
 ARTICLES = (str(DATA / "cnn_dailymail"), "offline")   # the offline profile's articles, laid out like the Hub's
 
 
+@pytest.fixture(autouse=True)
+def fresh_accelerate_state(monkeypatch):
+    """Each test starts from a clean accelerate state: transformers 4.56's TrainingArguments(bf16=True) sets
+    ACCELERATE_MIXED_PRECISION=bf16 in the environment and its Trainer keeps the process-wide AcceleratorState, so
+    after a bf16 Trainer a later fp32 one trains in bf16 too (5.x does neither; the notebook uses one precision per
+    session)."""
+    from accelerate.state import AcceleratorState
+    monkeypatch.delenv("ACCELERATE_MIXED_PRECISION", raising=False)
+    AcceleratorState._reset_state(reset_partial_state=True)
+
+
 @pytest.fixture(scope="module")
 def student(nb, tiny_dir):
     """The tiny profile's student: the gpt2 stand-in (1024 positions), fp32, and its tokenizer (pad = EOS)."""
@@ -333,6 +344,31 @@ def test_labelled_loss_accumulates_gradients_as_the_trainers_own_loss(nb, tiny_d
     ours, theirs = accumulated(nb.LabelledLossTrainer), accumulated(transformers.Trainer)
     for mine, reference in zip(ours, theirs):
         torch.testing.assert_close(mine, reference, rtol=1e-4, atol=1e-7)
+
+
+@pytest.mark.parametrize("cpu_bf16, expected", [(False, {torch.float32}), (True, {torch.bfloat16})])
+def test_fine_tuning_runs_decoder_and_head_in_the_precision_asked_for(nb, tiny_dir, cpu_bf16, expected):
+    """During fine_tune_student_model every Linear of the decoder and the LM head computes in bf16 with
+    cpu_bf16=True (autocast reaches the labelled loss, which bypasses model.forward) and in fp32 without it."""
+    model = nb.make_student(str(tiny_dir / "lm"), device="cpu")
+    tokenizer = nb.load_tokenizer(str(tiny_dir / "lm"))
+    examples = nb.prepare_data_for_distillation([a["article"] for a in _articles(4)],
+                                                [f"Story {i} is about words." for i in range(4)], tokenizer, 256,
+                                                article_max_tokens=40)
+    seen = {"head": set(), "decoder": set()}
+    head = model.get_output_embeddings()
+    hooks = [module.register_forward_hook(lambda m, i, out, where=("head" if module is head else "decoder"):
+                                          seen[where].add(out.dtype))
+             for module in model.modules() if isinstance(module, torch.nn.Linear) or module is head]
+    hooks += [module.register_forward_hook(lambda m, i, out: seen["decoder"].add(out.dtype))
+              for module in model.modules() if type(module).__name__ == "Conv1D"]     # GPT-2's projections
+    try:
+        nb.fine_tune_student_model(model, tokenizer, examples, epochs=1, batch_size=2, learning_rate=1e-3, seed=0,
+                                   cpu_bf16=cpu_bf16)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    assert seen["head"] == expected and seen["decoder"] == expected, seen
 
 
 @pytest.mark.parametrize("summary, expected", [

@@ -47,7 +47,7 @@ mw = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mw)
 
 MACRO = re.compile(r"^\\newcommand\{\\([A-Za-z]+)\}\{(.*)\}%(.*)$")
-PROSE_MACROS = {"DecCommand", "ProfileNotice", "KDStudentInit", "KDSettings"}   # sentences, not figures
+PROSE_MACROS = {"DecCommand", "SwCommand", "ProfileNotice", "KDStudentInit", "KDSettings"}   # sentences, not figures
 METHODS = ("greedy", "sample", "temperature", "topk", "topp")
 
 
