@@ -102,15 +102,18 @@ def smollm2(nb, offline_models):
     return model, tokenizer
 
 
-def run_tiny_notebook(notebook, out, hub, extras=True):
+def run_tiny_notebook(notebook, out, hub, extras=True, parameters=()):
     """Execute `notebook` with papermill on the tiny profile (the colab profile's very Hub ids, served by `hub`, the
     local_hub fixture, through its environment alone: nothing in the notebook is patched), writing to `out`; the
-    extras (sweeps, controls) on or off. Returns the results folder, out/results/tiny."""
+    extras (sweeps, controls) on or off; `parameters`: further (name, value) pairs passed with -p, after those.
+    Returns the results folder, out/results/tiny."""
     flag = str(bool(extras))
     cmd = [sys.executable, "-m", "papermill", str(notebook), str(out / "executed.ipynb"), "-k", "python3",
            "-p", "PROFILE", "tiny", "-p", "RESULTS_DIR", str(out / "results"), "-p", "RUN_SWEEPS", flag,
            "-p", "RUN_CONTROLS", flag, "-p", "TEACHER_CACHE", str(out / "teacher_cache.jsonl"),
            "--cwd", str(ROOT), "--no-progress-bar"]
+    for name, value in parameters:
+        cmd += ["-p", name, value]
     from local_hub import hub_env
     env = hub_env({**hub, "datasets_cache": out / "datasets_cache"})
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env)

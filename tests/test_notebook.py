@@ -44,3 +44,26 @@ def test_tiny_run_writes_the_distillation_results(tiny_run):
         assert set(row["rouge"]) == set(row["rouge_ci"]) == {"rouge1", "rouge2", "rougeL"}
         assert row["summary_words"] >= 0
     assert report["teacher_summaries_empty"] == 0 and set(report["topics"]) == {"train", "heldout"}
+
+
+def _make_sweeps_parameters():
+    """The -p NAME VALUE pairs of the Makefile's `sweeps` recipe, PROFILE aside."""
+    import pathlib
+    import re
+    makefile = (pathlib.Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    recipe = re.search(r"^sweeps:.*?\n((?:\t.*\n)+)", makefile, re.M).group(1).replace("\\\n", " ")
+    return [(name, value) for name, value in re.findall(r"-p (\w+) (\S+)", recipe) if name != "PROFILE"]
+
+
+def test_make_sweeps_runs_part_11_and_the_sweeps_without_part_12(local_hub, tmp_path):
+    """The notebook run with `make sweeps`'s parameters (Part 1.2 off, sweeps on) writes the Part 1.1 results, the
+    sweeps and the plot, and neither distillation.json nor a teacher cache: what `make sweeps` promises."""
+    from conftest import run_tiny_notebook
+    parameters = _make_sweeps_parameters()
+    assert dict(parameters) == {"RUN_DISTILLATION": "False", "RUN_SWEEPS": "True", "RUN_CONTROLS": "False"}
+    results = run_tiny_notebook(NOTEBOOK, tmp_path, local_hub, parameters=parameters)
+    assert {"decoding.json", "generations.jsonl", "sweeps.json", "tradeoff.png"} <= {p.name for p in results.iterdir()}
+    assert not (results / "distillation.json").exists()
+    assert not (tmp_path / "teacher_cache.jsonl").exists()
+    sweeps = json.loads((results / "sweeps.json").read_text())
+    assert sweeps["profile"] == "tiny" and sweeps["metrics"]
