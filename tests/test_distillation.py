@@ -261,9 +261,7 @@ def test_fine_tuning_lowers_the_training_loss(nb, tiny_dir, cpu_bf16):
     eval mode, in fp32, and the Trainer logs."""
     model = nb.make_student(str(tiny_dir / "lm"), device="cpu")
     tokenizer = nb.load_tokenizer(str(tiny_dir / "lm"))
-    texts = [a["article"] for a in _articles(6)]
-    examples = nb.prepare_data_for_distillation(texts, [f"Story {i} is about words." for i in range(6)],
-                                                tokenizer, 256, article_max_tokens=40)
+    examples = _examples(nb, tokenizer, 6)
     before = summary_loss(nb, model, examples, tokenizer)
     log = []
     tuned = nb.fine_tune_student_model(model, tokenizer, examples, epochs=4, batch_size=3, learning_rate=3e-3,
@@ -274,13 +272,12 @@ def test_fine_tuning_lowers_the_training_loss(nb, tiny_dir, cpu_bf16):
     assert next(tuned.parameters()).dtype == torch.float32
 
 
-def _loss_batch(nb, model_dir, n=3):
-    """A right-padded training batch of n distillation examples for the model in model_dir, its tokenizer."""
-    tokenizer = nb.load_tokenizer(str(model_dir))
-    texts = [a["article"] for a in _articles(n)]
-    examples = nb.prepare_data_for_distillation(texts, [f"Story {i} is about words." for i in range(n)],
-                                                tokenizer, 256, article_max_tokens=40)
-    return nb.training_collator(tokenizer)(examples), tokenizer
+def _examples(nb, tokenizer, n, summaries=None, max_length=256):
+    """prepare_data_for_distillation examples of n _articles (40 article tokens) and their summaries (default:
+    "Story i is about words.")."""
+    summaries = [f"Story {i} is about words." for i in range(n)] if summaries is None else summaries
+    return nb.prepare_data_for_distillation([a["article"] for a in _articles(n)], summaries, tokenizer, max_length,
+                                            article_max_tokens=40)
 
 
 @pytest.mark.parametrize("name", ["lm", "teacher", "offline student"])
@@ -292,7 +289,8 @@ def test_labelled_loss_is_the_models_own_loss_and_gradient(nb, tiny_dir, offline
     folder = offline_models["student"] if name == "offline student" else tiny_dir / name
     model = nb.make_student(str(folder), device="cpu").train()
     torch.manual_seed(0)
-    batch, _ = _loss_batch(nb, folder)
+    tokenizer = nb.load_tokenizer(str(folder))
+    batch = nb.training_collator(tokenizer)(_examples(nb, tokenizer, 3))
     args = transformers.TrainingArguments(output_dir=str(tmp_path), use_cpu=True, report_to="none")
     trainer = nb.LabelledLossTrainer(model=model, args=args)
     assert trainer.model_accepts_loss_kwargs                 # so the sum branch is the one training takes
@@ -323,8 +321,7 @@ def test_labelled_loss_accumulates_gradients_as_the_trainers_own_loss(nb, tiny_d
     import transformers
     tokenizer = nb.load_tokenizer(str(tiny_dir / "lm"))
     summaries = [f"Story {i} is about" + " words" * (1 + 8 * i) + "." for i in range(4)]     # unequal lengths
-    examples = nb.prepare_data_for_distillation([a["article"] for a in _articles(4)], summaries, tokenizer, 512,
-                                                article_max_tokens=40)
+    examples = _examples(nb, tokenizer, 4, summaries, max_length=512)
     collate = nb.training_collator(tokenizer)
     batches = [collate(examples[:2]), collate(examples[2:])]
     n_items = sum(int((batch["labels"][:, 1:] != -100).sum()) for batch in batches)
@@ -352,9 +349,7 @@ def test_fine_tuning_runs_decoder_and_head_in_the_precision_asked_for(nb, tiny_d
     cpu_bf16=True (autocast reaches the labelled loss, which bypasses model.forward) and in fp32 without it."""
     model = nb.make_student(str(tiny_dir / "lm"), device="cpu")
     tokenizer = nb.load_tokenizer(str(tiny_dir / "lm"))
-    examples = nb.prepare_data_for_distillation([a["article"] for a in _articles(4)],
-                                                [f"Story {i} is about words." for i in range(4)], tokenizer, 256,
-                                                article_max_tokens=40)
+    examples = _examples(nb, tokenizer, 4)
     seen = {"head": set(), "decoder": set()}
     head = model.get_output_embeddings()
     hooks = [module.register_forward_hook(lambda m, i, out, where=("head" if module is head else "decoder"):
