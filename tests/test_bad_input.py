@@ -1,4 +1,4 @@
-"""Bad input (issue 10): every public function either handles it correctly or raises a ValueError that names the
+"""Bad input: every public function either handles it correctly or raises a ValueError that names the
 bad value. Nothing may come back silently wrong.
 
 Conventions the messages follow (the tests match on them):

@@ -7,7 +7,7 @@ What they prove:
 - no section calls a helper that is first defined in a later section;
 - resolve_profile fails fast, naming the key a profile lacks;
 - map_in_length_batches hands fn batches of similar length and puts the results back in the original order;
-- Colab's conventions for a course notebook (issue 15): machinery cells are folded (first line `#@title <what>`,
+- Colab's conventions for a course notebook: machinery cells are folded (first line `#@title <what>`,
   cell metadata cellView "form"), while no function the assignment names, nor its demo, is folded; before the first
   of them a student sees at most five open code cells, each the parameters or a cell that loads models or data; the
   knobs are `#@param` form fields; the markdown headings read as the assignment's outline; everything beyond the
@@ -114,7 +114,7 @@ def test_map_in_length_batches_sorts_batches_and_restores_order(nb):
         nb.map_in_length_batches(fn, lengths, 0)
 
 
-# --- Colab's conventions (issue 15) ---------------------------------------------------------------------------------
+# --- Colab's conventions for a course notebook ------------------------------------------------------------------------------
 
 def _cells():
     return json.loads(NOTEBOOK.read_text())["cells"]
