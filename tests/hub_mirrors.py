@@ -115,6 +115,13 @@ def blank_token_ids(tok):
 
 # --- models -----------------------------------------------------------------------------------------------------------
 
+# The keys of gpt2's config.json [hub]: none of the defaults a later transformers writes out (n_inner, ...)
+GPT2_CONFIG_KEYS = ("activation_function", "architectures", "attn_pdrop", "bos_token_id", "embd_pdrop", "eos_token_id",
+                    "initializer_range", "layer_norm_epsilon", "model_type", "n_ctx", "n_embd", "n_head", "n_layer",
+                    "n_positions", "resid_pdrop", "summary_activation", "summary_first_dropout",
+                    "summary_proj_to_labels", "summary_type", "summary_use_proj", "task_specific_params", "vocab_size")
+
+
 def write_gpt2(folder):
     """gpt2 (openai-community/gpt2): GPT2LMHeadModel, tokenizer with <|endoftext|> as its only special token."""
     tok = train_byte_level_bpe(["<|endoftext|>"])
@@ -131,7 +138,7 @@ def write_gpt2(folder):
         task_specific_params={"text-generation": {"do_sample": True, "max_length": 50}},     # [hub] [unverified]
         architectures=["GPT2LMHeadModel"])                      # [hub]
     GPT2LMHeadModel(config).save_pretrained(folder)             # model.safetensors [hub], config.json
-    patch_json(folder / "config.json", drop=("dtype", "transformers_version"))   # [hub] [unverified] neither there
+    patch_json(folder / "config.json", keep=GPT2_CONFIG_KEYS)   # [hub] no transformers_version, no dtype either
     # [hub] [unverified] the Hub's generation_config.json holds only these (written by 4.26 from the model config)
     write_json(folder / "generation_config.json", {"_from_model_config": True, "bos_token_id": eot,
                                                    "eos_token_id": eot, "transformers_version": "4.26.0.dev0"})
@@ -139,6 +146,15 @@ def write_gpt2(folder):
     # [guide], and the special tokens come from GPT2Tokenizer's defaults: <|endoftext|> for bos, eos and unk)
     write_json(folder / "tokenizer_config.json", {"model_max_length": 1024})
     (folder / "README.md").write_text("---\nlanguage: en\nlicense: mit\n---\n# gpt2 (tiny random mirror)\n")
+
+
+# The keys of Qwen2.5-1.5B-Instruct's config.json [hub], written by transformers 4.43.1: rope_theta at the top level,
+# no layer_types, no pad_token_id, no dtype.
+QWEN_CONFIG_KEYS = ("architectures", "attention_dropout", "bos_token_id", "eos_token_id", "hidden_act", "hidden_size",
+                    "initializer_range", "intermediate_size", "max_position_embeddings", "max_window_layers",
+                    "model_type", "num_attention_heads", "num_hidden_layers", "num_key_value_heads", "rms_norm_eps",
+                    "rope_theta", "sliding_window", "tie_word_embeddings", "torch_dtype", "transformers_version",
+                    "use_cache", "use_sliding_window", "vocab_size")
 
 
 def write_qwen(folder):
@@ -151,7 +167,7 @@ def write_qwen(folder):
         vocab_size=tok.get_vocab_size(), hidden_size=32, intermediate_size=64, num_hidden_layers=2,   # ours
         num_attention_heads=2, num_key_value_heads=1,           # ours; grouped-query attention as on the Hub (12 / 2)
         max_position_embeddings=32768, rope_theta=1000000.0, rms_norm_eps=1e-6,              # [hub] [unverified]
-        sliding_window=32768, max_window_layers=2, use_sliding_window=False,               # [hub] [unverified]
+        use_sliding_window=False, max_window_layers=21,         # [hub] 21 of its 28 layers; inert with no window
         hidden_act="silu", attention_dropout=0.0, initializer_range=0.02, use_cache=True,  # [hub] [unverified]
         bos_token_id=eot, eos_token_id=im_end,                  # [hub] config.json: bos 151643, eos 151645 [unverified]
         tie_word_embeddings=True,                               # [guide] [issue]
@@ -163,8 +179,10 @@ def write_qwen(folder):
     with torch.no_grad():
         model.model.embed_tokens.weight[blank_token_ids(tok)] = 0.0
     model.save_pretrained(folder)
-    # [guide] [issue] torch_dtype bfloat16 (the weights here are fp32: tiny); the Hub file has no 5.x "dtype" key
-    patch_json(folder / "config.json", drop=("dtype",), torch_dtype="bfloat16")
+    # [guide] [issue] torch_dtype bfloat16 (the weights here are fp32: tiny); [hub] sliding_window 32768 (transformers 5
+    # writes null: use_sliding_window is false), transformers_version 4.43.1 [unverified]
+    patch_json(folder / "config.json", keep=QWEN_CONFIG_KEYS, rope_theta=1000000.0, sliding_window=32768,
+               torch_dtype="bfloat16", transformers_version="4.43.1")
     # [guide] [issue] [hub]: the Hub's generation_config.json, ids ours
     write_json(folder / "generation_config.json", {
         "bos_token_id": eot, "pad_token_id": eot, "do_sample": True, "eos_token_id": [im_end, eot],
@@ -217,16 +235,18 @@ def write_cola(folder):
     write_json(folder / "tokenizer_config.json", {**tokens, "errors": "replace", "add_prefix_space": False,
                                                   "trim_offsets": True, "model_max_length": 512,
                                                   "tokenizer_class": "RobertaTokenizer"})   # [unverified] contents
-    (folder / "README.md").write_text("---\nlanguage: en\n---\n# roberta-large-cola-krishna2020 (tiny random "
-                                      "mirror): label 0 means acceptable, label 1 unacceptable\n")
+    # The model card [hub]: no metadata block, and no word on which label is acceptable
+    (folder / "README.md").write_text("# roberta-large-cola-krishna2020 (tiny random mirror)\n\nThis is a "
+                                      "RoBERTa-large classifier trained on the CoLA corpus.\n")
     assert mask == tok.token_to_id("<mask>")
 
 
-def patch_json(path, drop=(), **fields):
-    """Remove the keys `drop` from the JSON file `path` and set `fields` in it."""
+def patch_json(path, drop=(), keep=None, **fields):
+    """Remove the keys `drop` from the JSON file `path` (and, given `keep`, every key not in it), then set `fields`."""
     data = json.loads(path.read_text())
-    for key in drop:
-        data.pop(key, None)
+    for key in list(data):
+        if key in drop or (keep is not None and key not in keep):
+            del data[key]
     data.update(fields)
     write_json(path, data)
 
