@@ -395,12 +395,14 @@ DATASET_WRITERS = {CNN_ID: write_cnn, ROC_ID: write_roc}
 
 
 def mirror_path(root, repo_id, repo_type="model"):
-    """Where olah's offline mode looks for `repo_id`: <root>/models/<org>/<name> (<root>/models/<name> without an org)."""
+    """Where olah's offline mode looks for `repo_id`: <root>/models/<org>/<name> (<root>/models/<name> without an
+    org)."""
     return pathlib.Path(root) / f"{repo_type}s" / repo_id
 
 
 def build_mirrors(root, seed=0):
-    """Write every mirror under `root`, each one committed to git on branch main. Returns {(type, id): (folder, commit)}."""
+    """Write every mirror under `root`, each one committed to git on branch main. Returns
+    {(type, id): (folder, commit)}."""
     torch.manual_seed(seed)
     built = {}
     for repo_type, writers in (("model", MODEL_WRITERS), ("dataset", DATASET_WRITERS)):
