@@ -86,7 +86,7 @@ def local_hub(tmp_path_factory, hub_mirrors_dir):
 def offline_models():
     """{"full": folder, "student": folder}: the offline profile's SmolLM2 folders, written by
     scripts/make_offline_models.py once per transformers major version into ~/.cache/cse447-a6/ (kept between
-    sessions: dequantising takes ~35 s), so that two virtualenvs never rewrite each other's folders."""
+    pytest runs: dequantising takes ~35 s), so that two virtualenvs never rewrite each other's folders."""
     import transformers
     major = transformers.__version__.split(".")[0]
     return offline_models_script().make_offline_models(
@@ -124,7 +124,7 @@ def run_tiny_notebook(notebook, out, hub, extras=True, parameters=()):
 @pytest.fixture(scope="session")
 def tiny_run(request, tmp_path_factory):
     """Execute the whole notebook with papermill (PROFILE=tiny: the colab profile's names, served by the local Hub;
-    sweeps and controls on) once per session; return the results folder it wrote (decoding.json, generations.jsonl,
+    sweeps and controls on) once per pytest run; return the results folder it wrote (decoding.json, generations.jsonl,
     sweeps.json, tradeoff.png, distillation.json). Used by the end-to-end tests and by the write-up tests, which read
     what a run really writes. About a minute on 2 cores, plus building the mirrors.
 
