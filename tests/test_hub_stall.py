@@ -19,7 +19,7 @@ from test_hub_loading import no_error, run_with_hub
 TIMEOUT_S = 2
 CHUNK = 65536
 FIRST_BYTES = 100_000                # what the stalled response sends: one whole 64 kB chunk and part of another
-RETRIES = 5                          # huggingface_hub's http_get: retries in a row without data before giving up
+RETRIES = 5                          # huggingface_hub's http_get: retries in a row without data, at most
 BOUND_S = (RETRIES + 1) * (TIMEOUT_S + 1) + 30     # each try: the timeout and 1 s of sleep; 30 s to start and load
 
 LOAD = f"""
@@ -98,7 +98,8 @@ def test_a_download_that_stays_stalled_fails_in_bounded_time_naming_the_file_and
     assert result.get("error") == "TimeoutError", f"{result}\n{output[-3000:]}"
     assert "gpt2: downloading model.safetensors from the Hub stalled" in result["message"]
     assert "Rerun this cell" in result["message"] and f"no data for {TIMEOUT_S} s" in result["message"]
-    assert len(stalling.gets) == RETRIES + 1 and stalling.gets[0][2] == "stalled"
+    assert 2 <= len(stalling.gets) <= RETRIES + 1 and stalling.gets[0][2] == "stalled"   # 1.27: a retry whose
+    # response never starts is not retried again; 2.4 retries that too
     assert any(method == "GET" and path.endswith("/config.json") for method, path, _ in stalling.calls)
 
     healthy, hub = front_for(HubFront)
