@@ -236,3 +236,61 @@ class HubFront:
         request.end_headers()
         if body and request.command != "HEAD":
             request.wfile.write(body)
+
+
+# --- a front whose downloads of one file stall: what a frozen Hub download looks like to the client -------------------
+# Colab users report Hub downloads that stop partway without an error. StallingFront serves every request as HubFront
+# does except GETs of one file (`filename` of model repository `repo_id`, at any revision): the first `stalls` of them send the response headers and `first_bytes` bytes of the body (every later stalled one sends
+# nothing), then hold the connection open for `hold` seconds without sending more (bounded: the test ends either way),
+# then close it. Range requests ("bytes=N-") are answered 206 with the rest of the file, as the Hub does; olah 0.5.4
+# ignores Range and answers 200 with the whole file, so the front slices olah's answer itself. `gets` records
+# (path, Range header or None, what the front did) for every GET of the file.
+
+class StallingFront(HubFront):
+    def __init__(self, olah_endpoint, files, repo_id, filename, first_bytes, stalls=1, hold=30.0):
+        super().__init__(olah_endpoint, files)
+        self.file = ("model", repo_id, "resolve", filename)
+        self.first_bytes, self.stalls, self.hold = first_bytes, stalls, hold
+        self.gets = []
+        import threading
+        self.released = threading.Event()              # set by stop(): stalled connections close at once
+
+    def stop(self):
+        self.released.set()
+        super().stop()
+
+    def answer(self, request):
+        parsed = split_hub_path(request.path, self.files)
+        if request.command != "GET" or not parsed or parsed[:3] + parsed[4:] != self.file:
+            return super().answer(request)
+        import http.client
+        import re
+        from urllib.parse import urlsplit
+        target = urlsplit(self.olah)
+        connection = http.client.HTTPConnection(target.hostname, target.port, timeout=120)
+        connection.request("GET", request.path)
+        response = connection.getresponse()
+        data = response.read()
+        connection.close()
+        asked = request.headers.get("Range")
+        start = int(re.fullmatch(r"bytes=(\d+)-", asked).group(1)) if asked else 0
+        stalled = sum(what != "whole" for _, _, what in self.gets)
+        what = "whole" if stalled >= self.stalls else ("stalled" if stalled == 0 else "stalled, nothing sent")
+        self.gets.append((request.path, asked, what))
+        headers = {"Content-Type": "application/octet-stream", "ETag": response.getheader("ETag") or ""}
+        if asked:
+            headers["Content-Range"] = f"bytes {start}-{len(data) - 1}/{len(data)}"
+        status, body = (206 if asked else 200), data[start:]
+        if what == "whole":
+            self.reply(request, status, headers, body)
+            return
+        if what == "stalled":
+            request.send_response(status)
+            for key, value in headers.items():
+                request.send_header(key, value)
+            request.send_header("Content-Length", str(len(body)))
+            request.end_headers()
+            request.wfile.write(body[:self.first_bytes])
+            request.wfile.flush()
+        self.released.wait(self.hold)                  # the client sees an open connection that sends nothing
+        request.close_connection = True
