@@ -102,3 +102,11 @@ def test_what_the_gpu_check_records_is_what_the_fact_sheet_says(name, monkeypatc
     sdpa["float16"]["flash"]["ran"] = not sheet["flash_sdpa"]
     assert gpu_check.sheet_differences(facts, sdpa, gpu_sheets) == {"flash_sdpa": [sheet["flash_sdpa"],
                                                                                    not sheet["flash_sdpa"]]}
+
+
+def test_machine_info_names_native_bf16_not_torchs_default_answer(monkeypatch):
+    import gpu_sheets
+    from common import machine_info
+    gpu_sheets.apply("colab-t4", monkeypatch)
+    info = machine_info()
+    assert info["gpu"] == "Tesla T4" and info["gpu_capability"] == [7, 5] and info["gpu_native_bf16"] is False
