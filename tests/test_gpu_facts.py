@@ -7,7 +7,7 @@ What they prove:
 - the notebook's definitions, loaded under each sheet, choose: Part 1.1 in fp16 on any GPU (fp32 on a CPU); the
   teacher loaded in fp16 on a T4, bf16 on an A100; the Trainer's fp16 autocast on a T4, bf16 on an A100, with
   the colab profile's batch plan (4 per device x 2 accumulated) on both; after an fp16 overflow the teacher goes to
-  fp32 on a T4 (the old test of is_bf16_supported() sent it to emulated bf16) and to bf16 on an A100;
+  fp32 on a T4 (asking torch.cuda.is_bf16_supported() would send it to emulated bf16) and to bf16 on an A100;
   require_cuda lets the runs go ahead on both, and without a GPU returns False after its banner;
 - the colab profile without a GPU runs every cell of the notebook: every function is defined, the banner says how
   to get a T4, no model or dataset is loaded and no result file is written;
@@ -173,17 +173,20 @@ def test_the_colab_profile_without_a_gpu_defines_every_function_and_runs_nothing
     assert os.listdir(tmp_path / "results" / "colab") == []
 
 
-def test_the_profiles_cell_lets_the_runs_go_ahead_on_a_t4(monkeypatch, tmp_path, capsys):
-    gpu_sheets.apply("colab-t4", monkeypatch)
+@pytest.mark.parametrize("name, allow_cpu, shown", [("colab-t4", False, "on cuda (Tesla T4)"),
+                                                     (gpu_sheets.NO_GPU, True, "ALLOW_CPU is True")])
+def test_the_profiles_cell_lets_the_runs_go_ahead_on_a_t4_or_with_allow_cpu(name, allow_cpu, shown, monkeypatch,
+                                                                           tmp_path, capsys):
+    gpu_sheets.apply(name, monkeypatch)
     namespace = {"__name__": "__main__"}
     for cell in _code_cells():
         if {"defs", "parameters", "profiles"} & set(cell["metadata"].get("tags", [])):
             exec(compile("".join(cell["source"]), "cell", "exec"), namespace)
             if "parameters" in cell["metadata"]["tags"]:
-                namespace["RESULTS_DIR"] = str(tmp_path)
+                namespace.update(RESULTS_DIR=str(tmp_path), ALLOW_CPU=allow_cpu)
     assert namespace["RUN_MODELS"] is True and namespace["RUN_DISTILLATION"] is True
     printed = capsys.readouterr().out
-    assert "NO GPU" not in printed and "on cuda (Tesla T4)" in printed
+    assert "NO GPU" not in printed and shown in printed
 
 
 # --- with the default parameters, no extra does any work --------------------------------------------------------
