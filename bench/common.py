@@ -30,7 +30,9 @@ def machine_info():
         props = torch.cuda.get_device_properties(0)
         info["gpu"] = props.name
         info["gpu_memory_gib"] = round(props.total_memory / 2**30, 1)
-        info["gpu_bf16"] = torch.cuda.is_bf16_supported()
+        info["gpu_capability"] = [props.major, props.minor]
+        # is_bf16_supported() defaults to including_emulation=True, which answers True on a T4 (7.5) too
+        info["gpu_native_bf16"] = torch.cuda.is_bf16_supported(including_emulation=False)
     return info
 
 

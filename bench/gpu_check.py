@@ -15,11 +15,17 @@ cells, tests/test_decoding.py). Checks, each timed:
   5. teacher generation: Qwen2.5-1.5B-shaped model in fp16, batch 16, 750-token prompts, 128 new tokens, greedy:
      seconds and peak GPU memory;
   6. the fp16 guard (HOOK): a model whose fp16 logits overflow, through the notebook's guarded_teacher_generate;
-     skipped, saying so, while the notebook has no such function.
+     skipped, saying so, while the notebook has no such function;
+  7. the GPU's own facts, in the keys of the tests' fact sheets (tests/gpu_sheets.py) and compared with the sheet of
+     the same name when there is one: name, compute capability, total memory, torch.cuda.is_bf16_supported() with
+     and without emulation, the SDPA backends enabled and which of them run (fp16, bf16), and whether SDPA returns
+     NaN for a query row whose keys are all masked (a left-padded row), per backend and dtype; plus the notebook's
+     choices on this device (Part 1.1 dtype, teacher load dtype, Trainer precision, fallback after an overflow).
 Writes the results as JSON (results/gpu/gpu_check.json; --toy: results/gpu/toy/gpu_check.json) and prints a
 Markdown table. Figures from an H200 are H200 figures, not T4 ones.
 """
 import argparse
+import contextlib
 import gc
 import json
 import math
@@ -29,6 +35,7 @@ import re
 import subprocess
 import sys
 import time
+import types
 
 import torch
 from transformers import GPT2Config, GPT2LMHeadModel, Qwen2Config, Qwen2ForCausalLM, TopPLogitsWarper
@@ -230,7 +237,7 @@ def check_training(nb, device, sizes):
               "batch": sizes["train_batch"], "device_batch": sizes["train_device_batch"],
               "tokens_per_example": sizes["train_len"], "steps": 2,
               "seconds_per_step": round(runtime / 2, 3), "seconds_with_setup": round(seconds, 2),  # first step warms up
-              "losses": losses, "peak_gib": peak_gib(device), "fp16_autocast": device.type == "cuda"}
+              "losses": losses, "peak_gib": peak_gib(device), "precision": nb.training_precision(nb.DEVICE)}
     del model
     free_memory()
     return result
@@ -319,6 +326,93 @@ def check_fp16_guard(nb, device, sizes):
     return result
 
 
+# --- 7. the GPU's own facts --------------------------------------------------------------------------------------
+
+SDPA_BACKENDS = ("math", "mem_efficient", "flash", "cudnn")
+
+
+def device_facts(device):
+    """What torch says about `device`, in the keys of tests/gpu_sheets.py: name, capability, total_memory,
+    is_bf16_supported (torch's default, including_emulation=True), native_bf16 (including_emulation=False), and
+    which SDPA backends are enabled (torch.backends.cuda.*_sdp_enabled). None for each GPU fact on a CPU."""
+    facts = dict.fromkeys(("name", "capability", "total_memory", "is_bf16_supported", "native_bf16"))
+    if device.type == "cuda":
+        props = torch.cuda.get_device_properties(device)
+        facts.update(name=props.name, capability=[props.major, props.minor], total_memory=props.total_memory,
+                     is_bf16_supported=torch.cuda.is_bf16_supported(),
+                     native_bf16=torch.cuda.is_bf16_supported(including_emulation=False))
+    facts["sdpa_enabled"] = {name: getattr(torch.backends.cuda, f"{name}_sdp_enabled")() for name in SDPA_BACKENDS
+                             if hasattr(torch.backends.cuda, f"{name}_sdp_enabled")}
+    return facts
+
+
+def sdpa_run(device, dtype, backend, masked):
+    """F.scaled_dot_product_attention on (2, 4, 6, 16) inputs with only `backend` allowed (None: PyTorch's choice).
+    masked: a causal boolean mask whose row 0 is left-padded by 2 positions, so that its first two queries have
+    every key masked. Returns {"ran", "nan_in_all_masked_rows", "nan_elsewhere"} or {"ran": False, "error"}."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    kinds = {"math": SDPBackend.MATH, "mem_efficient": SDPBackend.EFFICIENT_ATTENTION,
+             "flash": SDPBackend.FLASH_ATTENTION, "cudnn": getattr(SDPBackend, "CUDNN_ATTENTION", None)}
+    g = torch.Generator().manual_seed(0)
+    q, k, v = (torch.randn(2, 4, 6, 16, generator=g).to(device, dtype) for _ in range(3))
+    mask = None
+    if masked:
+        keep = torch.ones(2, 6, dtype=torch.bool)
+        keep[0, :2] = False                                                        # row 0: two pads on the left
+        mask = (torch.ones(6, 6, dtype=torch.bool).tril() & keep[:, None, None, :]).to(device)   # (2, 1, 6, 6)
+    try:
+        context = sdpa_kernel(kinds[backend]) if backend else contextlib.nullcontext()
+        with context, torch.no_grad():
+            out = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask,
+                                                                    is_causal=not masked)
+    except Exception as err:                   # the backend refuses this device, dtype or mask
+        return {"ran": False, "error": f"{type(err).__name__}: {str(err).splitlines()[0][:160]}"}
+    nan = torch.isnan(out.float())
+    all_masked = torch.zeros_like(nan)
+    if masked:
+        all_masked[0, :, :2] = True
+    return {"ran": True, "nan_in_all_masked_rows": bool(nan[all_masked].any()) if masked else None,
+            "nan_elsewhere": bool(nan[~all_masked].any())}
+
+
+def sheet_differences(facts, sdpa, sheets_module=None):
+    """{key: [sheet's value, this GPU's]} for every fact where tests/gpu_sheets.py's sheet of the same GPU name
+    differs from what this GPU answered; a string when no sheet has that name."""
+    if sheets_module is None:
+        sys.path.insert(0, str(ROOT / "tests"))
+        import gpu_sheets as sheets_module
+    sheet = next((s for s in sheets_module.SHEETS.values() if s["name"] == facts["name"]), None)
+    if sheet is None:
+        return f"no fact sheet for {facts['name']!r}"
+    measured = {**{key: facts[key] for key in ("name", "total_memory", "is_bf16_supported", "native_bf16")},
+                "capability": tuple(facts["capability"] or ()),
+                "flash_sdpa": sdpa["float16"]["flash"]["ran"],
+                "mem_efficient_sdpa_bf16": sdpa["bfloat16"]["mem_efficient"]["ran"]}
+    return {key: [sheet[key], value] for key, value in measured.items() if sheet[key] != value}
+
+
+def check_gpu_facts(nb, device):
+    """The GPU's facts (device_facts), which SDPA backends run per dtype with a causal mask and with a left-padded
+    mask (NaN in all-masked rows or elsewhere), the notebook's choices on this device, and the differences from the
+    tests' fact sheet of this GPU. Facts are recorded, not judged: ok unless a masked SDPA gives NaN outside the
+    all-masked rows (real positions)."""
+    facts = device_facts(device)
+    sdpa = {str(dtype).replace("torch.", ""): {backend: sdpa_run(device, dtype, backend, masked=False)
+                                                for backend in SDPA_BACKENDS}
+            for dtype in (torch.float16, torch.bfloat16)}
+    padded = {str(dtype).replace("torch.", ""): {backend or "default": sdpa_run(device, dtype, backend, masked=True)
+                                                  for backend in (None, *SDPA_BACKENDS)}
+              for dtype in (torch.float16, torch.bfloat16)}
+    fp16_param = types.SimpleNamespace(dtype=torch.float16, device=device)
+    choices = {"part_1_1_dtype": str(nb.pick_dtype(device)), "teacher_load_dtype": str(nb.teacher_load_dtype(device)),
+               "trainer_precision": nb.training_precision(device),
+               "after_fp16_overflow": str(nb.safer_dtype(types.SimpleNamespace(parameters=lambda: iter([fp16_param]))))}
+    result = {"facts": facts, "sdpa_runs": sdpa, "padded_row_sdpa": padded, "notebook_choices": choices,
+              "sheet_differences": sheet_differences(facts, sdpa) if device.type == "cuda" else "CPU: no sheet",
+              "ok": not any(run.get("nan_elsewhere") for runs in padded.values() for run in runs.values())}
+    return result
+
+
 # --- report ----------------------------------------------------------------------------------------------------
 
 def table(results):
@@ -341,7 +435,7 @@ def table(results):
     f = c["training"]
     rows.append(("fine-tuning step (Trainer, GPT-2 shape)", f["ok"],
                  f"batch {f['batch']} ({f['device_batch']} per pass, accumulated) x {f['tokens_per_example']} tokens, "
-                 f"fp16 autocast {f['fp16_autocast']}: "
+                 f"autocast {f['precision']}: "
                  f"{f['seconds_per_step']} s/step, peak {f['peak_gib']} GiB"))
     q = c["teacher"]
     rows.append(("teacher generation (Qwen2.5-1.5B shape)", q["ok"],
@@ -350,6 +444,16 @@ def table(results):
     h = c["fp16_guard"]
     rows.append(("fp16 guard", h["ok"], h.get("skipped") or h.get("error") or
                  f"finished in {h['final_dtype']}, logits finite {h['final_logits_finite']}"))
+    if "gpu_facts" in c:
+        k = c["gpu_facts"]
+        facts, nan = k["facts"], k["padded_row_sdpa"]["float16"]
+        rows.append(("GPU facts (vs the tests' fact sheet)", k["ok"],
+                     f"{facts['name']}, capability {facts['capability']}, {facts['total_memory']} bytes, "
+                     f"is_bf16_supported {facts['is_bf16_supported']} (native {facts['native_bf16']}); "
+                     f"fp16 SDPA that runs: {[b for b, r in k['sdpa_runs']['float16'].items() if r['ran']]}; "
+                     f"NaN in an all-masked fp16 row: "
+                     f"{ {b: r.get('nan_in_all_masked_rows') for b, r in nan.items() if r['ran']} }; "
+                     f"notebook: {k['notebook_choices']}; sheet differences: {k['sheet_differences']}"))
     lines = [f"machine: {results['machine_line']}; mode {results['mode']}; {results['seconds']} s in all", "",
              "| check | ok | result |", "| --- | --- | --- |"]
     lines += [f"| {name} | {'yes' if ok else 'NO'} | {detail} |" for name, ok, detail in rows]
@@ -370,6 +474,7 @@ def run_checks(toy, skip_pytest=False):
     checks["training"] = check_training(nb, device, sizes)
     checks["teacher"] = check_teacher(device, sizes)
     checks["fp16_guard"] = check_fp16_guard(nb, device, sizes)
+    checks["gpu_facts"] = check_gpu_facts(nb, device)
     return {"mode": "toy (CPU)" if toy else "full (CUDA)", "machine": machine_info(), "machine_line": machine(),
             "sizes": sizes, "checks": checks,
             "ok": all(check["ok"] for check in checks.values()), "seconds": round(time.perf_counter() - began, 1)}

@@ -17,7 +17,7 @@ import torch
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bench"))
 import gpu_check  # noqa: E402
 
-CHECKS = {"sampler_tests", "greedy", "topp", "training", "teacher", "fp16_guard"}
+CHECKS = {"sampler_tests", "greedy", "topp", "training", "teacher", "fp16_guard", "gpu_facts"}
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,8 @@ def test_toy_run_passes_every_check_and_writes_them(toy_run):
     assert code == 0 and results["ok"], json.dumps(results["checks"], indent=1)[:3000]
     assert set(results["checks"]) == CHECKS
     assert results["mode"] == "toy (CPU)" and results["machine"]["torch"] == torch.__version__
-    for row in ("sampler tests", "greedy generate_ids", "topp vs", "fine-tuning step", "teacher generation", "fp16 guard"):
+    for row in ("sampler tests", "greedy generate_ids", "topp vs", "fine-tuning step", "teacher generation", "fp16 guard",
+                "GPU facts"):
         assert f"| {row}" in printed
 
 
@@ -74,3 +75,38 @@ def test_notebook_definitions_load_without_a_package_the_gpu_machine_lacks(missi
     for name in [m for m in sys.modules if m == missing or m.startswith(missing + ".")] + [missing]:
         monkeypatch.setitem(sys.modules, name, None)          # `import missing` now raises ImportError
     load_definitions()
+
+
+def test_toy_run_records_the_devices_facts_and_the_padded_row_sdpa_test(toy_run):
+    facts = toy_run[1]["checks"]["gpu_facts"]
+    assert facts["facts"]["name"] is None and facts["sheet_differences"] == "CPU: no sheet"
+    assert set(facts["padded_row_sdpa"]) == {"float16", "bfloat16"}
+    math_fp16 = facts["padded_row_sdpa"]["float16"]["math"]
+    assert math_fp16["ran"] and math_fp16["nan_elsewhere"] is False     # real positions never NaN
+    assert facts["notebook_choices"] == {"part_1_1_dtype": "torch.float32", "teacher_load_dtype": "torch.float32",
+                                         "trainer_precision": {"fp16": False, "bf16": False},
+                                         "after_fp16_overflow": "torch.float32"}
+
+
+@pytest.mark.parametrize("name", ["colab-t4", "colab-a100"])
+def test_what_the_gpu_check_records_is_what_the_fact_sheet_says(name, monkeypatch):
+    """Under a fact sheet, gpu_check's device_facts reads the same facts in the same keys, so a real GPU's record
+    compares with its sheet key by key; a differing fact shows up in sheet_differences."""
+    import gpu_sheets
+    sheet = gpu_sheets.apply(name, monkeypatch)
+    facts = gpu_check.device_facts(torch.device("cuda"))
+    sdpa = {"float16": {"flash": {"ran": sheet["flash_sdpa"]}},
+            "bfloat16": {"mem_efficient": {"ran": sheet["mem_efficient_sdpa_bf16"]}}}
+    assert gpu_check.sheet_differences(facts, sdpa, gpu_sheets) == {}
+    assert facts["is_bf16_supported"] is True and facts["native_bf16"] is sheet["native_bf16"]
+    sdpa["float16"]["flash"]["ran"] = not sheet["flash_sdpa"]
+    assert gpu_check.sheet_differences(facts, sdpa, gpu_sheets) == {"flash_sdpa": [sheet["flash_sdpa"],
+                                                                                   not sheet["flash_sdpa"]]}
+
+
+def test_machine_info_names_native_bf16_not_torchs_default_answer(monkeypatch):
+    import gpu_sheets
+    from common import machine_info
+    gpu_sheets.apply("colab-t4", monkeypatch)
+    info = machine_info()
+    assert info["gpu"] == "Tesla T4" and info["gpu_capability"] == [7, 5] and info["gpu_native_bf16"] is False
