@@ -81,18 +81,21 @@ def peak_gib(device):
     return round(torch.cuda.max_memory_allocated() / 2**30, 2) if device.type == "cuda" else None
 
 
-def random_model(kind, sizes, device, dtype):
+def random_model(kind, sizes, device, dtype, attention=None):
     """A randomly initialised GPT-2 ("gpt2") or Qwen2 ("qwen") causal LM of the given shape, built directly on
-    `device` (no 6 GB CPU detour for Qwen2.5-1.5B), in `dtype`, eval mode. EOS is the last vocabulary id."""
+    `device` (no 6 GB CPU detour for Qwen2.5-1.5B), in `dtype`, eval mode. EOS is the last vocabulary id.
+    `attention`: an attn_implementation name (the notebook's PAD_SAFE_SDPA, as load_causal_lm loads every
+    causal LM); None: transformers' default."""
+    extra = {} if attention is None else {"attn_implementation": attention}
     if kind not in ("gpt2", "qwen"):
         raise ValueError(f"kind must be 'gpt2' or 'qwen', got {kind!r}")
     eos = sizes[kind]["vocab_size"] - 1
     with torch.device(device):
         if kind == "gpt2":
-            model = GPT2LMHeadModel(GPT2Config(**sizes["gpt2"], bos_token_id=eos, eos_token_id=eos))
+            model = GPT2LMHeadModel(GPT2Config(**sizes["gpt2"], bos_token_id=eos, eos_token_id=eos, **extra))
         else:
             model = Qwen2ForCausalLM(Qwen2Config(**sizes["qwen"], bos_token_id=eos, eos_token_id=eos,
-                                                 pad_token_id=eos))
+                                                 pad_token_id=eos, **extra))
     return model.to(dtype).eval()
 
 
@@ -155,7 +158,7 @@ def check_greedy(nb, device, sizes):
     for dtype in (torch.float32, torch.float16):
         name = str(dtype).replace("torch.", "")
         torch.manual_seed(0)
-        model = random_model("gpt2", sizes, device, dtype)
+        model = random_model("gpt2", sizes, device, dtype, attention=getattr(nb, "PAD_SAFE_SDPA", None))
         ours_fn = lambda: nb.generate_ids(model, ids, mask, sizes["decode_new_tokens"], "greedy", eos, eos)  # noqa: E731
         hf_fn = lambda: hf_greedy(model, ids, mask, sizes["decode_new_tokens"], eos)  # noqa: E731
         ours_fn(), hf_fn()                                                         # warm-up (kernels, allocator)
@@ -222,7 +225,8 @@ def check_training(nb, device, sizes):
     (gradients accumulated, as the colab profile trains): seconds per step and peak memory."""
     free_memory()
     torch.manual_seed(0)
-    model = random_model("gpt2", sizes, device, torch.float32).train()
+    attention = getattr(nb, "PAD_SAFE_SDPA", None)
+    model = random_model("gpt2", sizes, device, torch.float32, attention=attention).train()
     free_memory()                                         # the peak counts from the fp32 weights on
     vocab = sizes["gpt2"]["vocab_size"]
     examples = random_training_examples(2 * sizes["train_batch"], sizes["train_len"], sizes["train_summary_len"], vocab)
@@ -245,14 +249,14 @@ def check_training(nb, device, sizes):
 
 # --- 5. teacher generation ------------------------------------------------------------------------------------
 
-def check_teacher(device, sizes):
+def check_teacher(nb, device, sizes):
     """Greedy generation with a Qwen2.5-1.5B-shaped model in fp16 (as Colab loads the teacher on a T4):
     teacher_batch left-padded prompts, exactly teacher_new_tokens new tokens; seconds (after a 2-token warm-up)
     and peak memory."""
     free_memory()
     dtype = torch.float16
     torch.manual_seed(0)
-    model = random_model("qwen", sizes, device, dtype)
+    model = random_model("qwen", sizes, device, dtype, attention=getattr(nb, "PAD_SAFE_SDPA", None))
     free_memory()                                         # built in fp32, then halved: count from the fp16 weights
     eos = sizes["qwen"]["vocab_size"] - 1
     n_new = sizes["teacher_new_tokens"]
@@ -290,7 +294,7 @@ def overflowing_model(sizes, device, dtype, scale=1e4):
 
 
 def check_fp16_guard(nb, device, sizes):
-    """HOOK for the notebook's fp16 guard (issue 9, "The teacher in fp16").
+    """HOOK for the notebook's fp16 guard ("The teacher in fp16" in docs/colab.md).
 
     Always checks the precondition: the overflowing model's fp16 logits are non-finite, its fp32 logits finite.
     Then, if the notebook defines guarded_teacher_generate, calls it with the fp16 model and expects it to notice
@@ -472,7 +476,7 @@ def run_checks(toy, skip_pytest=False):
     checks["greedy"] = check_greedy(nb, device, sizes)
     checks["topp"] = check_topp(nb, device, sizes, torch.float16 if device.type == "cuda" else torch.float32)
     checks["training"] = check_training(nb, device, sizes)
-    checks["teacher"] = check_teacher(device, sizes)
+    checks["teacher"] = check_teacher(nb, device, sizes)
     checks["fp16_guard"] = check_fp16_guard(nb, device, sizes)
     checks["gpu_facts"] = check_gpu_facts(nb, device)
     return {"mode": "toy (CPU)" if toy else "full (CUDA)", "machine": machine_info(), "machine_line": machine(),
