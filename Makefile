@@ -1,4 +1,4 @@
-# make test     set up .venv and run the test suite (CPU, no Hub): what CI runs
+# make test     set up .venv and run the test suite (CPU, no Hub): the first of the three that CI runs
 # make test-compat  set up .venv-compat with the lowest supported transformers (4.56.0) and run the tests that
 #               depend on transformers there (.ci/run runs it after make test)
 # make test-colab  set up .venv-colab on Colab's Python (3.13) with Colab's own versions (requirements/colab.txt, from
