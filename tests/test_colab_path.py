@@ -1,11 +1,11 @@
-"""The colab profile's run-time guards, tested here without Colab, a GPU or the Hub (issue 9).
+"""The colab profile's run-time guards, tested here without Colab, a GPU or the Hub.
 
 What they prove:
 - the set-up cell (executed as the notebook runs it, with importlib.metadata.version, subprocess.run and sys.modules
   faked) accepts versions inside the tested ranges, installs the tested version of a library outside its range in
   Colab (never torch), stops on torch outside its range, stops outside Colab naming package, version and range, and
   asks for a restart when a changed library was already imported; its ranges and pins are requirements.txt's and
-  requirements-dev.txt's;
+  requirements/dev.txt's;
 - the colab profile needs CUDA; without it require_cuda prints a banner saying how to select a T4 and returns
   False (RUN_MODELS: the runs are skipped, every function is defined), unless ALLOW_CPU;
 - a TEACHER_CACHE under /content/drive/ mounts Drive in Colab and is refused with a ValueError outside Colab or when
@@ -101,7 +101,7 @@ def test_setup_cell_ranges_are_the_requirements_and_its_pins_the_tested_versions
             name, spec = re.match(r"([A-Za-z0-9_.-]+)\s*(.*)", line).groups()
             requirements[name] = spec.replace(" ", "")
     pins = dict(re.match(r"([A-Za-z0-9_.-]+)==([^\s#]+)", line).groups()
-                for line in (ROOT / "requirements-dev.txt").read_text().splitlines() if "==" in line)
+                for line in (ROOT / "requirements" / "dev.txt").read_text().splitlines() if "==" in line)
     ranges = values["TESTED_RANGES"]
     assert {k: v for k, v in ranges.items() if k != "torch"} == requirements
     assert ranges["torch"] == ">=2.2"                   # transformers' own floor; requirements.txt never names torch
@@ -581,7 +581,7 @@ def test_setup_cell_installs_a_datasets_release_that_fits_the_transformers_major
     versions = {**GOOD, "transformers": transformers_version, "datasets": None}
     namespace, pip = run_setup_cell(monkeypatch, versions, colab=True)
     assert len(pip) == 1 and expected in pip[0]
-    assert namespace["DATASETS_FOR_TRANSFORMERS_4"] in (ROOT / "requirements-compat.txt").read_text()
+    assert namespace["DATASETS_FOR_TRANSFORMERS_4"] in (ROOT / "requirements" / "compat.txt").read_text()
 
 
 def test_the_finite_check_allows_masked_tokens_but_not_nan_inf_or_empty_rows(nb):
