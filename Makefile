@@ -24,7 +24,8 @@ PYTHON_COLAB ?= $(firstword $(foreach python,python$(COLAB_PYTHON) \
 OLAH_VERSION := 0.5.4      # the local Hub server of tests/local_hub.py (its own virtualenv: its pins are not ours)
 COMPAT_TESTS := tests/test_decoding.py tests/test_decode_loop.py tests/test_metrics.py tests/test_evaluation.py \
 	tests/test_distillation.py tests/test_hub_loading.py tests/test_notebook.py tests/test_colab_path.py \
-	tests/test_submission.py tests/test_offline_models.py
+	tests/test_submission.py tests/test_offline_models.py tests/test_gpu_facts.py tests/test_left_padding.py \
+	tests/test_hub_stall.py
 PROFILE ?= offline
 
 .venv/.installed: requirements/dev.txt
@@ -72,31 +73,46 @@ test-compat: .venv-compat/.installed .venv-hub/.installed
 test-colab: .venv-colab/.installed .venv-hub/.installed
 	$(PY_COLAB) -m pytest -q tests
 
+# Each run records its command, commit, machine and wall time in run.json beside its results (scripts/record_run.py),
+# and docs/results.md is rewritten from the result files (scripts/make_results_doc.py).
 run: setup
-	$(PY) scripts/make_offline_models.py models/offline   # the offline profile's SmolLM2 folders (kept once built)
-	mkdir -p out
+	start=$$(date +%s) && \
+	$(PY) scripts/make_offline_models.py models/offline && \
+	mkdir -p out && \
 	$(PY) -m papermill CSE447_Assignment6.ipynb out/CSE447_Assignment6.$(PROFILE).ipynb \
-		-k python3 -p PROFILE $(PROFILE) -p RUN_SWEEPS False -p RUN_CONTROLS True --log-output --no-progress-bar
+		-k python3 -p PROFILE $(PROFILE) -p RUN_SWEEPS False -p RUN_CONTROLS True --log-output --no-progress-bar && \
+	$(PY) scripts/record_run.py results/$(PROFILE)/run.json --command "make run" --seconds $$(($$(date +%s) - start))
 	$(PY) scripts/make_writeup.py --profile $(PROFILE)   # keep writeup/generated in step with the new results
+	$(if $(filter offline,$(PROFILE)),$(PY) scripts/make_results_doc.py)
 
-# The sweeps (beyond the assignment: 19 decoding runs, ~7 min on 2 cores) with Part 1.1 before them, without Part 1.2.
-# They rewrite decoding.json and generations.jsonl with the same figures (one machine) and leave distillation.json.
+# The sweeps (beyond the assignment: 19 decoding runs, ~7 min on 2 cores) with Part 1.1 before them, without Part 1.2,
+# in out/sweeps/; only sweeps.json and tradeoff.png join results/offline/ (with run_sweeps.json), so decoding.json
+# stays make run's.
 sweeps: setup
-	$(PY) scripts/make_offline_models.py models/offline
-	mkdir -p out
+	start=$$(date +%s) && \
+	$(PY) scripts/make_offline_models.py models/offline && \
+	mkdir -p out && \
 	$(PY) -m papermill CSE447_Assignment6.ipynb out/CSE447_Assignment6.sweeps.ipynb -k python3 \
-		-p PROFILE offline -p RUN_DISTILLATION False -p RUN_SWEEPS True -p RUN_CONTROLS False --log-output \
-		--no-progress-bar
+		-p PROFILE offline -p RUN_DISTILLATION False -p RUN_SWEEPS True -p RUN_CONTROLS False \
+		-p RESULTS_DIR out/sweeps --log-output --no-progress-bar && \
+	cp out/sweeps/offline/sweeps.json out/sweeps/offline/tradeoff.png results/offline/ && \
+	$(PY) scripts/record_run.py results/offline/run_sweeps.json --command "make sweeps" \
+		--seconds $$(($$(date +%s) - start))
 	$(PY) scripts/make_writeup.py --profile offline
+	$(PY) scripts/make_results_doc.py
 
 # The same offline run of Part 1.2 with another set of training seeds (its conclusions must not depend on which seeds
 # ran); 1.1.5 runs too, the sweeps do not. Results go to results/rerun_kd_seeds/offline/.
 rerun-seeds: setup
-	$(PY) scripts/make_offline_models.py models/offline
-	mkdir -p out
+	start=$$(date +%s) && \
+	$(PY) scripts/make_offline_models.py models/offline && \
+	mkdir -p out && \
 	$(PY) -m papermill CSE447_Assignment6.ipynb out/CSE447_Assignment6.rerun_kd_seeds.ipynb -k python3 \
 		-p PROFILE offline -p RUN_SWEEPS False -p RUN_CONTROLS True -p RESULTS_DIR results/rerun_kd_seeds \
-		-y "KD_SEEDS: [1001, 1002]" --log-output --no-progress-bar
+		-y "KD_SEEDS: [1001, 1002]" --log-output --no-progress-bar && \
+	$(PY) scripts/record_run.py results/rerun_kd_seeds/offline/run.json --command "make rerun-seeds" \
+		--seconds $$(($$(date +%s) - start))
+	$(PY) scripts/make_results_doc.py
 
 # The copy for Gradescope: the notebook without its cells tagged extra (nbconvert's TagRemovePreprocessor)
 submission: setup

@@ -47,20 +47,25 @@ def test_tiny_run_writes_the_distillation_results(tiny_run):
 
 
 def _make_sweeps_parameters():
-    """The -p NAME VALUE pairs of the Makefile's `sweeps` recipe, PROFILE aside."""
+    """The -p NAME VALUE pairs of the Makefile's `sweeps` recipe, PROFILE and RESULTS_DIR aside (the test chooses
+    where results go), and the files the recipe copies into results/offline/."""
     import pathlib
     import re
     makefile = (pathlib.Path(__file__).resolve().parents[1] / "Makefile").read_text()
     recipe = re.search(r"^sweeps:.*?\n((?:\t.*\n)+)", makefile, re.M).group(1).replace("\\\n", " ")
-    return [(name, value) for name, value in re.findall(r"-p (\w+) (\S+)", recipe) if name != "PROFILE"]
+    parameters = [(name, value) for name, value in re.findall(r"-p ([A-Z_]+) (\S+)", recipe)
+                  if name not in ("PROFILE", "RESULTS_DIR")]
+    copied = re.search(r"\bcp ((?:\S+ )+)results/offline/", recipe).group(1).split()
+    return parameters, {pathlib.Path(path).name for path in copied}
 
 
 def test_make_sweeps_runs_part_11_and_the_sweeps_without_part_12(local_hub, tmp_path):
     """The notebook run with `make sweeps`'s parameters (Part 1.2 off, sweeps on) writes the Part 1.1 results, the
     sweeps and the plot, and neither distillation.json nor a teacher cache: what `make sweeps` promises."""
     from conftest import run_tiny_notebook
-    parameters = _make_sweeps_parameters()
+    parameters, copied = _make_sweeps_parameters()
     assert dict(parameters) == {"RUN_DISTILLATION": "False", "RUN_SWEEPS": "True", "RUN_CONTROLS": "False"}
+    assert copied == {"sweeps.json", "tradeoff.png"}          # decoding.json stays make run's
     results = run_tiny_notebook(NOTEBOOK, tmp_path, local_hub, parameters=parameters)
     assert {"decoding.json", "generations.jsonl", "sweeps.json", "tradeoff.png"} <= {p.name for p in results.iterdir()}
     assert not (results / "distillation.json").exists()
