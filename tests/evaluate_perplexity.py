@@ -8,8 +8,8 @@ Source: huggingface/evaluate, tag v0.4.6, metrics/perplexity/perplexity.py, Perp
      whatever from_pretrained opens, a local folder included;
   3. if the tokenizer has no pad token and batch_size > 1: the first value of
      tokenizer.special_tokens_map_extended becomes the pad token. transformers 5 removed that attribute, so this
-     step raises AttributeError for GPT-2 (no pad token) at the default batch_size of 16 (huggingface/evaluate
-     issue 766);
+     step raises AttributeError for GPT-2 (no pad token) at the default batch_size of 16
+     (huggingface/evaluate issue 766);
   4. all texts are tokenised at once without special tokens, padded to the longest (the tokenizer's own padding
      side), with the attention mask;
   5. per batch of `batch_size` texts: the BOS id is prepended to every row (mask 1), the logits are computed with

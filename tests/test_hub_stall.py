@@ -39,7 +39,7 @@ result["seconds"] = time.monotonic() - began
 
 @pytest.fixture
 def front_for(local_hub, hub_mirrors_dir):
-    """front_for(cls, **settings): a front of that class before the session's olah, stopped after the test."""
+    """front_for(cls, **settings): a front of that class before the test run's olah, stopped after the test."""
     fronts = []
 
     def make(cls, **settings):
