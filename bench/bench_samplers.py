@@ -10,6 +10,7 @@ and HF's warpers + softmax + multinomial, as ratios measured in this one process
     python bench/bench_samplers.py --quick     # fewer settings and repeats
 """
 import argparse
+import os
 import pathlib
 import sys
 import time
@@ -93,7 +94,8 @@ def main(argv=None):
     nb = load_definitions()
     settings, repeats = (QUICK, 3) if args.quick else (SETTINGS, args.repeats)
     device = torch.device(args.device)
-    lines = [f"machine: {machine()}; device {device}; best of {repeats} interleaved rounds", "",
+    lines = [f"machine: {machine()}; device {device}; best of {repeats} interleaved rounds; "
+             f"load average at the start {os.getloadavg()[0]:.1f} (other processes share the CPU)", "",
              "ratios to one torch.softmax on the same logits (lower is better); HF: its warper + softmax + "
              "multinomial; last column: how many times faster ours is than HF", ""]
     for shape in SHAPES:
@@ -108,6 +110,7 @@ def main(argv=None):
                              f"{'-' if speedup is None else f'{speedup:.1f}'} |")
             lines.append("")
             print("\n".join(lines[-len(rows) - 5:]), flush=True)
+    lines.append(f"load average at the end {os.getloadavg()[0]:.1f}")
     text = "\n".join(lines) + "\n"
     if args.out:
         pathlib.Path(args.out).parent.mkdir(parents=True, exist_ok=True)
