@@ -8,7 +8,8 @@ cells, tests/test_decoding.py). Checks, each timed:
   1. sampler tests: pytest tests/test_decoding.py with A6_TEST_DEVICE set to the device (their fp16/bf16 cases too);
   2. greedy: generate_ids (the loop inside decode) against model.generate greedy on a GPT-2-shaped model, token
      for token in fp32 (must match) and in fp16 (agreement reported), and both timed in fp16 at batch 100;
-  3. topp() against Hugging Face's TopPLogitsWarper + softmax + multinomial on (100, 50257) logits;
+  3. topp() against Hugging Face's TopPLogitsWarper + softmax + multinomial on (100, 50257) logits, and every
+     sampler at the assignment's t, k, p timed against one softmax and HF's warpers (bench/bench_samplers.py);
   4. one fine-tuning configuration: the notebook's fine_tune_student_model (Trainer, fp16 autocast on CUDA, AdamW)
      for 2 steps on GPT-2 size, batch 8 x 833 tokens (4 per pass, 2 accumulated, as the colab profile trains):
      seconds per step and peak GPU memory;
@@ -40,6 +41,7 @@ import types
 import torch
 from transformers import GPT2Config, GPT2LMHeadModel, Qwen2Config, Qwen2ForCausalLM, TopPLogitsWarper
 
+import bench_samplers
 from common import load_definitions, machine, machine_info, timed, zipf_logits
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -194,6 +196,16 @@ def check_topp(nb, device, sizes, dtype):
     return {"ok": outside == 0, "logits": list(logits.shape), "dtype": str(dtype).replace("torch.", ""), "p": p,
             "draws_outside_hf_nucleus": outside, "ours_ms": round(ours * 1e3, 3), "hf_ms": round(hf * 1e3, 3),
             "speedup": round(hf / ours, 2)}
+
+
+def check_sampler_speed(nb, device, sizes):
+    """Every sampler at the assignment's values (bench_samplers.QUICK) on (topp_batch, GPT-2 vocab) float32
+    logits: ratios to one softmax and HF's time over ours. Reported, not judged (ok unless it fails to run)."""
+    shape = (sizes["topp_batch"], sizes["gpt2"]["vocab_size"])
+    soft, rows = bench_samplers.measure(nb, shape, torch.float32, bench_samplers.QUICK, sizes["repeats"], device)
+    return {"ok": True, "logits": list(shape), "softmax_ms": round(soft * 1e3, 3),
+            "ratios": {f"{m} {v}": {"ours_over_softmax": round(a, 2), "hf_over_ours": b and round(c, 1)}
+                       for (m, v), (a, b, c) in rows.items()}}
 
 
 # --- 4. one fine-tuning configuration ------------------------------------------------------------------------
@@ -436,6 +448,11 @@ def table(results):
     rows.append(("topp vs TopPLogitsWarper", t["ok"],
                  f"{t['logits']} {t['dtype']}, p = {t['p']}: ours {t['ours_ms']} ms, HF {t['hf_ms']} ms "
                  f"({t['speedup']}x); {t['draws_outside_hf_nucleus']} draws outside HF's nucleus"))
+    if "samplers" in c:
+        r = c["samplers"]
+        rows.append(("samplers vs softmax and HF", r["ok"], f"{r['logits']} float32, softmax {r['softmax_ms']} ms; "
+                     + "; ".join(f"{name}: {v['ours_over_softmax']}x softmax, HF/ours {v['hf_over_ours']}"
+                                 for name, v in r["ratios"].items())))
     f = c["training"]
     rows.append(("fine-tuning step (Trainer, GPT-2 shape)", f["ok"],
                  f"batch {f['batch']} ({f['device_batch']} per pass, accumulated) x {f['tokens_per_example']} tokens, "
@@ -475,6 +492,7 @@ def run_checks(toy, skip_pytest=False):
         checks["sampler_tests"] = check_sampler_tests(device, sizes)
     checks["greedy"] = check_greedy(nb, device, sizes)
     checks["topp"] = check_topp(nb, device, sizes, torch.float16 if device.type == "cuda" else torch.float32)
+    checks["samplers"] = check_sampler_speed(nb, device, sizes)
     checks["training"] = check_training(nb, device, sizes)
     checks["teacher"] = check_teacher(nb, device, sizes)
     checks["fp16_guard"] = check_fp16_guard(nb, device, sizes)

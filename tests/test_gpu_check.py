@@ -17,7 +17,7 @@ import torch
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bench"))
 import gpu_check  # noqa: E402
 
-CHECKS = {"sampler_tests", "greedy", "topp", "training", "teacher", "fp16_guard", "gpu_facts"}
+CHECKS = {"sampler_tests", "greedy", "topp", "samplers", "training", "teacher", "fp16_guard", "gpu_facts"}
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +35,8 @@ def test_toy_run_passes_every_check_and_writes_them(toy_run):
     assert code == 0 and results["ok"], json.dumps(results["checks"], indent=1)[:3000]
     assert set(results["checks"]) == CHECKS
     assert results["mode"] == "toy (CPU)" and results["machine"]["torch"] == torch.__version__
-    for row in ("sampler tests", "greedy generate_ids", "topp vs", "fine-tuning step", "teacher generation", "fp16 guard",
-                "GPU facts"):
+    for row in ("sampler tests", "greedy generate_ids", "topp vs", "samplers vs softmax", "fine-tuning step",
+                "teacher generation", "fp16 guard", "GPU facts"):
         assert f"| {row}" in printed
 
 
@@ -47,6 +47,7 @@ def test_toy_run_figures_are_the_ones_each_check_promises(nb, toy_run):
     assert checks["greedy"]["float32"]["rows_identical"] == sizes["decode_batch"]
     assert "float16" in checks["greedy"]
     assert checks["topp"]["draws_outside_hf_nucleus"] == 0
+    assert set(checks["samplers"]["ratios"]) == {f"{m} {v}" for m, v in gpu_check.bench_samplers.QUICK}
     assert len(checks["training"]["losses"]) == 2
     assert checks["teacher"]["new_tokens"] == sizes["teacher_new_tokens"] and checks["teacher"]["dtype"] == "float16"
     guard = checks["fp16_guard"]

@@ -1,0 +1,155 @@
+"""Exactness of the five samplers, checked with the notebook's own check_sampler and textbook_probs (the check each
+demo cell runs), and proof that the check catches wrong samplers.
+
+Each check draws 20,000 tokens per row of a small logit matrix and compares the frequencies with the exact
+distribution by total variation (TV) against the bound 0.03 (a correct sampler's expected TV over V <= 8 tokens is
+about 0.5 * sqrt(2 V / (pi N)) ~= 0.011). Rows cover a peaked, a flat, a tied (ties at the cut) and a -inf row, a
+single finite logit, and fp16 / bf16 input. Deliberately wrong samplers (nucleus one token short, nucleus taken from
+the least probable side, temperature applied twice, top-k ties broken the wrong way, vanilla sampling for top-k) must
+fail the same check. textbook_probs itself is compared with a plain-Python loop over the sorted probabilities.
+"""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+ROWS = torch.tensor([[3.0, 1.5, 1.0, 0.5, 0.0, -0.5, -1.0, -2.0],          # peaked
+                     [0.0] * 8,                                           # flat
+                     [2.0, 1.0, 0.0, 1.0, -1.0, 1.0, 0.0, -3.0],          # ties at places 2-4 and 5-6
+                     [-math.inf, 1.0, 0.5, -math.inf, 0.0, 2.0, -math.inf, 1.0],
+                     [-math.inf] * 5 + [0.3] + [-math.inf] * 2])          # a single finite logit
+
+
+def loop_reference(row, t=1.0, k=None, p=None):
+    """The definitions written as a loop: probabilities in float64, tokens in order of (probability desc, id asc)."""
+    z = np.array(row, dtype=np.float64) / t
+    probs = np.exp(z - z.max())
+    probs /= probs.sum()
+    order = sorted(range(len(probs)), key=lambda i: (-probs[i], i))
+    kept, mass = [], 0.0
+    for rank, i in enumerate(order):
+        if k is not None and rank >= k:
+            break
+        if p is not None and rank > 0 and mass >= p:
+            break
+        kept.append(i)
+        mass += probs[i]
+    out = np.zeros_like(probs)
+    out[kept] = probs[kept]
+    return out / out.sum()
+
+
+@pytest.mark.parametrize("kw", [{}, {"t": 0.3}, {"t": 2.0}, {"k": 1}, {"k": 2}, {"k": 3}, {"k": 8}, {"p": 0.0},
+                                {"p": 0.3}, {"p": 0.7}, {"p": 0.99}, {"p": 1.0}])
+def test_textbook_probs_is_the_loop_definition(nb, kw):
+    exact = nb.textbook_probs(ROWS, **kw)
+    for row, got in zip(ROWS.tolist(), exact):
+        assert np.allclose(got.numpy(), loop_reference(row, **kw), atol=1e-12)
+
+
+CASES = [("sample", None, {}), ("temperature", 0.1, {"t": 0.1}), ("temperature", 0.8, {"t": 0.8}),
+         ("temperature", 1.0, {"t": 1.0}), ("temperature", 10.0, {"t": 10.0}),
+         ("topk", 1, {"k": 1}), ("topk", 2, {"k": 2}), ("topk", 3, {"k": 3}), ("topk", 5, {"k": 5}),
+         ("topk", 8, {"k": 8}), ("topp", 0.0, {"p": 0.0}), ("topp", 0.3, {"p": 0.3}), ("topp", 0.5, {"p": 0.5}),
+         ("topp", 0.7, {"p": 0.7}), ("topp", 0.9, {"p": 0.9}), ("topp", 0.99, {"p": 0.99}), ("topp", 1.0, {"p": 1.0})]
+
+
+def sampler(nb, method, value):
+    return nb.sample if value is None else (lambda z: getattr(nb, method)(z, value))
+
+
+@pytest.mark.parametrize("method,value,kw", CASES)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16])
+def test_every_sampler_draws_its_exact_distribution(nb, method, value, kw, dtype):
+    logits = ROWS.to(dtype)
+    exact = nb.textbook_probs(logits.float(), **kw)
+    assert nb.check_sampler(f"{method} {kw} {dtype}", sampler(nb, method, value), logits, exact)
+
+
+def test_topp_candidates_and_rejection_paths_on_a_larger_vocabulary(nb):
+    """V = 300 > TOPP_CANDIDATES + 1: a flat row (nucleus beyond the candidates: rejection, every token tied) and a
+    Zipf-like row, at p where the nucleus ends among the candidates and where it does not. Over V = 300 tokens a
+    correct sampler's expected TV with 20,000 draws is ~0.034 at most (the flat row): bound 0.05."""
+    gen = torch.Generator().manual_seed(0)
+    zipf = -1.1 * torch.log(torch.randperm(300, generator=gen).double() + 1)
+    logits = torch.stack([torch.zeros(300, dtype=torch.float64), zipf]).float()
+    for p in (0.3, 0.95):
+        exact = nb.textbook_probs(logits, p=p)
+        assert nb.check_sampler(f"topp p={p}", lambda z: nb.topp(z, p), logits, exact, bound=0.05)
+
+
+def test_topk_ties_at_the_kth_place_keep_the_smallest_ids(nb):
+    """Row 2 ties tokens 1, 3, 5 at the 2nd place: k = 2 keeps token 1 only, k = 3 tokens 1 and 3 - never 5."""
+    torch.manual_seed(0)
+    batch = ROWS[2:3].expand(4000, -1)
+    assert set(nb.topk(batch, 2).tolist()) == {0, 1}
+    assert set(nb.topk(batch, 3).tolist()) == {0, 1, 3}
+    tied = torch.zeros(1, 1000)
+    tied[0, 500:] = 1.0                      # 500 tied maxima: k = 20 keeps ids 500-519
+    tokens = nb.topk(tied.expand(4000, -1), 20)
+    assert tokens.min() >= 500 and tokens.max() <= 519 and len(tokens.unique()) == 20
+
+
+def test_top_candidates_equal_torch_topk(nb):
+    gen = torch.Generator().manual_seed(1)
+    values = torch.randn(7, 5003, generator=gen)
+    values[2, :100] = -math.inf
+    for k in (1, 5, 21, 65):
+        top, ids = nb._top(values, k)
+        assert torch.equal(top, torch.topk(values, k).values)
+        assert torch.equal(values.gather(-1, ids), top)
+
+
+# --- the check fails wrong samplers ----------------------------------------------------------------------------
+
+def wrong_samplers(nb):
+    """Samplers with classic mistakes, each paired with the distribution it should have drawn."""
+    def nucleus_one_short(z, p):            # keeps tokens whose inclusive mass is < p: drops the one crossing p
+        probs = torch.softmax(z.float(), -1)
+        sp, order = torch.sort(probs, descending=True, stable=True)
+        keep = (sp.cumsum(-1) < p) | (torch.arange(z.shape[-1]) == 0)
+        return order.gather(-1, torch.multinomial(sp * keep, 1)).squeeze(-1)
+
+    def nucleus_from_the_wrong_side(z, p):  # accumulates from the least probable token
+        probs = torch.softmax(z.float(), -1)
+        sp, order = torch.sort(probs, descending=False, stable=True)
+        keep = (sp.cumsum(-1) - sp < p) & (sp > 0)
+        keep[:, -1] |= ~keep.any(-1)
+        return order.gather(-1, torch.multinomial(sp * keep, 1)).squeeze(-1)
+
+    def temperature_twice(z, t):
+        return nb.temperature(z.float() / t, t)
+
+    def topk_ties_largest_id(z, k):         # ties at the k-th place broken towards the largest id
+        return (z.shape[-1] - 1) - nb.topk(z.flip(-1), k)
+
+    return [("nucleus one short", lambda z: nucleus_one_short(z, 0.7), {"p": 0.7}),
+            ("nucleus one short", lambda z: nucleus_one_short(z, 0.9), {"p": 0.9}),
+            ("nucleus from the wrong side", lambda z: nucleus_from_the_wrong_side(z, 0.7), {"p": 0.7}),
+            ("temperature applied twice", lambda z: temperature_twice(z, 0.8), {"t": 0.8}),
+            ("temperature applied twice", lambda z: temperature_twice(z, 2.0), {"t": 2.0}),
+            ("top-k ties by the largest id", lambda z: topk_ties_largest_id(z, 2), {"k": 2}),
+            ("vanilla sampling as top-k", lambda z: nb.sample(z), {"k": 3})]
+
+
+def test_the_check_fails_each_wrong_sampler(nb):
+    for name, wrong, kw in wrong_samplers(nb):
+        assert not nb.check_sampler(name, wrong, ROWS, nb.textbook_probs(ROWS, **kw)), name
+
+
+def test_the_check_fails_a_notebook_whose_topp_is_one_token_short(nb, tmp_path, monkeypatch):
+    """Mutate the notebook's own topp (the nucleus test `mass_above < p` made `<= p - ...` off by one token) and load
+    it: the same check, on the same rows, must fail."""
+    import json
+    from notebook import NOTEBOOK, load_definitions
+    book = json.loads(NOTEBOOK.read_text())
+    cell = next(c for c in book["cells"] if "def topp(" in "".join(c["source"]))
+    source = "".join(cell["source"])
+    assert "size = (mass_above < p).sum(-1).clamp(min=1)" in source
+    cell["source"] = source.replace("size = (mass_above < p).sum(-1).clamp(min=1)",
+                                    "size = (mass_above + top_probs.double() < p).sum(-1).clamp(min=1)")
+    path = tmp_path / "mutant.ipynb"
+    path.write_text(json.dumps(book))
+    mutant = load_definitions(path)
+    assert not nb.check_sampler("mutant topp", lambda z: mutant.topp(z, 0.7), ROWS, nb.textbook_probs(ROWS, p=0.7))
