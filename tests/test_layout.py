@@ -208,3 +208,11 @@ def test_the_extras_are_the_last_section_and_every_cell_of_it_is_tagged_extra():
             "tags", []) and knob in {n.id for n in ast.walk(ast.parse(_source(c))) if isinstance(n, ast.Name)}]
         assert not used, (knob, used)
     assert "generation_cost(" not in before
+
+
+def test_open_code_cells_fit_a_100_column_pane():
+    """Colab's code pane shows about 100 columns: no line of an open code cell is wider."""
+    for cell in _code_cells():
+        if not _folded(cell):
+            wide = [line for line in _source(cell).splitlines() if len(line) > 100]
+            assert not wide, (cell["id"], wide[:3])
