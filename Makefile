@@ -8,6 +8,7 @@
 #               the whole notebook headless with the offline profile (controls on, sweeps off: see make sweeps)
 # make sweeps   Part 1.1 and the decoding sweeps only (results/offline/sweeps.json and tradeoff.png); kept out of make
 #               run so that make run stays within 25 minutes on 2 cores
+# make bench    the benchmarks against Hugging Face's implementations, tables in results/bench/
 # make submission  write submission/CSE447_Assignment6.ipynb, the notebook without its extra cells, for Gradescope
 # make writeup  rebuild the write-up fragments from results/ and build writeup.pdf
 PY := .venv/bin/python
@@ -114,6 +115,16 @@ rerun-seeds: setup
 		--seconds $$(($$(date +%s) - start))
 	$(PY) scripts/make_results_doc.py
 
+# The benchmarks (CPU), each table written to results/bench/ (docs/benchmarks.md shows them); about 15 minutes.
+bench: setup
+	$(PY) scripts/make_offline_models.py models/offline
+	mkdir -p results/bench
+	$(PY) bench/bench_samplers.py --out results/bench/samplers_cpu.md
+	$(PY) bench/bench_decode.py --max-len 50 --repeats 1 | tee results/bench/decode_cpu.md
+	$(PY) bench/bench_teacher.py --bf16 | tee results/bench/teacher_cpu.md
+	$(PY) bench/bench_training_loss.py --n-examples 32 | tee results/bench/training_loss_cpu.md
+	$(PY) scripts/make_results_doc.py
+
 # The copy for Gradescope: the notebook without its cells tagged extra (nbconvert's TagRemovePreprocessor)
 submission: setup
 	$(PY) scripts/make_submission.py CSE447_Assignment6.ipynb submission/CSE447_Assignment6.ipynb
@@ -122,4 +133,4 @@ writeup:
 	python3 scripts/make_writeup.py $(if $(WRITEUP_PROFILE),--profile $(WRITEUP_PROFILE))
 	latexmk -pdf -interaction=nonstopmode -halt-on-error writeup.tex
 
-.PHONY: setup test test-compat test-colab run sweeps rerun-seeds submission writeup
+.PHONY: setup test test-compat test-colab run sweeps rerun-seeds bench submission writeup

@@ -36,11 +36,25 @@ def machine_info():
     return info
 
 
+def commit():
+    """The repository's commit (short hash, "+changes" when tracked files differ from it), or "unknown"."""
+    import subprocess
+    root = pathlib.Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+changes" if dirty else "")
+
+
 def machine():
-    """One line naming the machine and library versions, for the README."""
+    """One line naming the commit, the machine and library versions, for the docs."""
     info = machine_info()
-    line = (f"{info['cpu']}, {info['torch_threads']} torch threads, torch {info['torch']}, "
-            f"transformers {info['transformers']}")
+    line = (f"commit {commit()}; {info['cpu']}, {os.cpu_count()} cores, {info['torch_threads']} torch threads, "
+            f"torch {info['torch']}, transformers {info['transformers']}")
     if info["gpu"]:
         line += f", {info['gpu']} ({info['gpu_memory_gib']} GiB, CUDA {info['cuda']})"
     return line

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Write docs/results.md, the tables of the committed runs, from the result files alone.
+"""Write docs/results.md and docs/benchmarks.md, the tables of the committed runs, from the result files alone.
 
-    python3 scripts/make_results_doc.py [--profile offline] [--out docs/results.md]
+    python3 scripts/make_results_doc.py [--profile offline] [--out docs/results.md] [--bench-out docs/benchmarks.md]
 
 Reads results/<profile>/{run,decoding,distillation,sweeps,run_sweeps}.json and, when present,
 results/rerun_kd_seeds/<profile>/{run,distillation}.json. Every figure of the page is read from those files here,
 and each table names the command, commit and machine that made it (run.json, written by scripts/record_run.py at
-the end of `make run`, `make sweeps` and `make rerun-seeds`). `make run` calls this after the notebook, and
-tests/test_docs.py checks that the committed page is what this script writes from the committed results.
+the end of `make run`, `make sweeps` and `make rerun-seeds`). docs/benchmarks.md gathers the tables that `make bench`
+writes to results/bench/, each headed by the commit and machine it ran on. `make run` calls this after the notebook,
+and tests/test_docs.py checks that the committed pages are what this script writes from the committed results.
 """
 import argparse
 import json
@@ -82,7 +83,9 @@ def decoding_section(dec, run):
                  f"{num(h['fluency'], '.3f')} | " + " | ".join(num(h[f"distinct_{n}"], ".3f") for n in (1, 2, 3))
                  + " | | |")
     lines += ["", "Seconds: generation and scoring of each method's continuations. Which differences lie beyond "
-              "the noise is stated in the write-up (paired intervals, `decoding.json` → `intervals.difference`).", ""]
+              "the noise is stated in the write-up (paired intervals, `decoding.json` → `intervals.difference`). "
+              "The samplers draw by inverting the cumulative distribution with one uniform number per row, so a "
+              "seed gives other continuations than `torch.multinomial` would, from the same distributions.", ""]
     return lines
 
 
@@ -170,7 +173,7 @@ def kd_section(kd, run, rerun_kd, rerun_run):
     lines += kd_differences(kds) + [""]
     if rerun_kd:
         same = rerun_kd.get("synthetic_fingerprint") == kd.get("synthetic_fingerprint")
-        lines += [f"Second run: {provenance(rerun_run)} Teacher summaries "
+        lines += [f"The second run: {provenance(rerun_run)} Teacher summaries "
                   f"{'identical' if same else 'different'} (fingerprint "
                   f"`{rerun_kd.get('synthetic_fingerprint')}`).", ""]
     cost = kd.get("costs")
@@ -197,8 +200,47 @@ def build(profile="offline", root=ROOT):
     if sw:
         lines += sweeps_section(sw, read(folder / "run_sweeps.json"))
     if kd:
-        lines += kd_section(kd, read(folder / "run.json"), read(rerun / "distillation.json"),
-                            read(rerun / "run.json"))
+        rerun_run = read(rerun / "run.json")           # a second run is shown only with its provenance
+        lines += kd_section(kd, read(folder / "run.json"),
+                            read(rerun / "distillation.json") if rerun_run else None, rerun_run)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+BENCHMARKS = (  # results/bench/ file, heading, what it compares
+    ("samplers_cpu.md", "The five samplers",
+     "Every sampler against one bare `torch.softmax` on the same logits and against Hugging Face's warpers "
+     "(`TemperatureLogitsWarper`, `TopKLogitsWarper`, `TopPLogitsWarper`, then softmax and `torch.multinomial`), "
+     "over every t, k and p the notebook uses, on LM-shaped (Zipf-like) logits of GPT-2's and Qwen2.5's vocabulary "
+     "sizes in fp32, fp16 and bf16. `python bench/bench_samplers.py --out results/bench/samplers_cpu.md`."),
+    ("decode_cpu.md", "The decoding loop",
+     "`decode`'s KV-cached loop against `model.generate` with the same method, batch and length (SmolLM2-135M "
+     "stands in for GPT-2). `python bench/bench_decode.py --max-len 50 --repeats 1`."),
+    ("teacher_cpu.md", "The teacher's batching",
+     "Part 1.2's teacher generation in length-sorted batches, in unsorted batches and one article at a time "
+     "(SmolLM2-135M-Instruct in bf16). `python bench/bench_teacher.py --bf16`."),
+    ("training_loss_cpu.md", "The fine-tuning loss",
+     "`LabelledLossTrainer` (the LM head applied to labelled positions only) against the Trainer's stock loss, "
+     "the same loss and gradients. `python bench/bench_training_loss.py --n-examples 32`."),
+)
+
+
+def build_benchmarks(root=ROOT):
+    """docs/benchmarks.md as a string: an introduction, then each results/bench/ table that exists."""
+    lines = ["# Benchmarks", "",
+             "Written by `scripts/make_results_doc.py` from `results/bench/` (do not edit: rerun `make bench`, "
+             "which writes those files, and the script). Free Colab sessions are short, so speed is part of "
+             "correctness: each benchmark times the notebook's code against the best implementation we know, as "
+             "ratios measured in one process. Each table's first line names the commit and the machine it ran on. "
+             "They ran on a CPU: no GPU was available to us, so none is a T4 figure (`bench/gpu_check.py` times the "
+             "samplers, the decoding loop, a fine-tuning step and the teacher on CUDA where a GPU is there).", ""]
+    for name, heading, what in BENCHMARKS:
+        path = root / "results" / "bench" / name
+        lines += [f"## {heading}", "", what, ""]
+        if path.exists():
+            lines += [f"From [`results/bench/{name}`](../results/bench/{name}):", "",
+                      path.read_text().strip(), ""]
+        else:
+            lines += ["Not measured at the committed code: `make bench` writes it.", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -206,11 +248,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="offline")
     parser.add_argument("--out", default=str(ROOT / "docs" / "results.md"))
+    parser.add_argument("--bench-out", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args(argv)
-    out = pathlib.Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(build(args.profile))
-    print(f"wrote {out}")
+    for out, text in ((args.out, build(args.profile)), (args.bench_out, build_benchmarks())):
+        out = pathlib.Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text)
+        print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 What they prove:
 - README.md is a front door of at most 150 lines, and it gives the two commands that CI and a new user run;
 - every relative link in README.md and docs/ points to a file (and, for #anchors, a heading) that exists;
-- docs/results.md is exactly what scripts/make_results_doc.py writes from the committed results, so every figure on
-  it comes from a result file, with the command, commit and machine that made it;
+- docs/results.md and docs/benchmarks.md are exactly what scripts/make_results_doc.py writes from the committed
+  results, so every figure on them comes from a result file, with the command, commit and machine that made it;
 - no tracked file speaks of how the project was made (issue numbers without their repository, work sessions,
   design cards, paths outside the repository): the words a reader cannot follow.
 """
@@ -57,6 +57,12 @@ def test_results_page_is_what_its_generator_writes():
     script = _load_script("make_results_doc")
     assert (ROOT / "docs" / "results.md").read_text() == script.build("offline", ROOT), \
         "docs/results.md is out of step with results/: run python3 scripts/make_results_doc.py"
+
+
+def test_benchmarks_page_is_what_its_generator_writes():
+    script = _load_script("make_results_doc")
+    assert (ROOT / "docs" / "benchmarks.md").read_text() == script.build_benchmarks(ROOT), \
+        "docs/benchmarks.md is out of step with results/bench/: run python3 scripts/make_results_doc.py"
 
 
 def test_results_page_names_how_each_table_was_made():
