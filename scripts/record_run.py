@@ -20,9 +20,10 @@ WRITTEN_BY_A_RUN = ("results/", "out/", "writeup/generated/", "docs/results.md")
 
 
 def git(*args):
-    """Output of a git command run at the repository root, stripped; None outside a git checkout."""
+    """Output of a git command run at the repository root, trailing newlines removed (leading spaces are part of
+    `git status --porcelain`'s format); None outside a git checkout."""
     try:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.rstrip()
     except (OSError, subprocess.CalledProcessError):
         return None
 
