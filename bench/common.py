@@ -36,15 +36,20 @@ def machine_info():
     return info
 
 
+WRITTEN_BY_RUNS = ("results/", "out/", "writeup/generated/", "docs/")   # not code: what runs and benchmarks write
+
+
 def commit():
-    """The repository's commit (short hash, "+changes" when tracked files differ from it), or "unknown"."""
+    """The repository's commit (short hash, "+changes" when tracked files other than those runs write differ from
+    it), or "unknown"."""
     import subprocess
     root = pathlib.Path(__file__).resolve().parents[1]
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
                               check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                                capture_output=True, text=True, check=True).stdout
+        dirty = [line[3:] for line in status.splitlines() if not line[3:].startswith(WRITTEN_BY_RUNS)]
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + ("+changes" if dirty else "")
