@@ -98,8 +98,9 @@ def test_a_download_that_stays_stalled_fails_in_bounded_time_naming_the_file_and
     assert result.get("error") == "TimeoutError", f"{result}\n{output[-3000:]}"
     assert "gpt2: downloading model.safetensors from the Hub stalled" in result["message"]
     assert "Rerun this cell" in result["message"] and f"no data for {TIMEOUT_S} s" in result["message"]
-    assert 2 <= len(stalling.gets) <= RETRIES + 1 and stalling.gets[0][2] == "stalled"   # 1.27: a retry whose
-    # response never starts is not retried again; 2.4 retries that too
+    # Bounded, and more than one try: 1.27 does not retry a request whose response never starts, 2.4 does (at most
+    # RETRIES + 1 tries), and 0.36 (beside transformers 4.56) retries such a request once more (7 tries measured).
+    assert 2 <= len(stalling.gets) <= 2 * (RETRIES + 1) and stalling.gets[0][2] == "stalled"
     assert any(method == "GET" and path.endswith("/config.json") for method, path, _ in stalling.calls)
 
     healthy, hub = front_for(HubFront)
