@@ -9,7 +9,7 @@ import time
 import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests"))
-from notebook import load_definitions  # noqa: E402,F401  (re-exported for the benchmarks)
+from notebook import load_definitions, load_script  # noqa: E402,F401  (re-exported for the benchmarks)
 
 
 def machine_info():
@@ -36,23 +36,14 @@ def machine_info():
     return info
 
 
-WRITTEN_BY_RUNS = ("results/", "out/", "writeup/generated/", "docs/")   # not code: what runs and benchmarks write
-
-
 def commit():
     """The repository's commit (short hash, "+changes" when tracked files other than those runs write differ from
-    it), or "unknown"."""
-    import subprocess
-    root = pathlib.Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                                capture_output=True, text=True, check=True).stdout
-        dirty = [line[3:] for line in status.splitlines() if not line[3:].startswith(WRITTEN_BY_RUNS)]
-    except (OSError, subprocess.CalledProcessError):
+    it), or "unknown": scripts/record_run.py's own reading, which run.json records."""
+    record_run = load_script("record_run")
+    head = record_run.git("rev-parse", "--short", "HEAD")
+    if head is None:
         return "unknown"
-    return head + ("+changes" if dirty else "")
+    return head + ("+changes" if record_run.changed_files() else "")
 
 
 def machine():

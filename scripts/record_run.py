@@ -6,7 +6,7 @@
 Writes OUT_JSON (e.g. results/offline/run.json), which scripts/make_results_doc.py reads so that docs/results.md
 names the command, commit and machine beside every figure. The commit is `git rev-parse HEAD` of this checkout;
 `dirty` lists the tracked files that differ from it, leaving out what a run itself writes (results/, out/,
-writeup/generated/, docs/results.md), so a clean clone that ran `make run` records `dirty: []`.
+writeup/generated/, docs/results.md, docs/benchmarks.md), so a clean clone that ran `make run` records `dirty: []`.
 """
 import argparse
 import json
@@ -16,7 +16,7 @@ import platform
 import subprocess
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-WRITTEN_BY_A_RUN = ("results/", "out/", "writeup/generated/", "docs/results.md")
+WRITTEN_BY_A_RUN = ("results/", "out/", "writeup/generated/", "docs/results.md", "docs/benchmarks.md")
 
 
 def git(*args):
