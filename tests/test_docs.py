@@ -8,22 +8,16 @@ What they prove:
 - no tracked file speaks of how the project was made (issue numbers without their repository, work sessions,
   design cards, paths outside the repository): the words a reader cannot follow.
 """
-import importlib.util
 import pathlib
 import re
 import subprocess
 
 import pytest
 
+from notebook import load_script
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DOCS = sorted((ROOT / "docs").glob("*.md"))
-
-
-def _load_script(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_readme_is_a_front_door_with_the_two_commands():
@@ -54,13 +48,13 @@ def test_relative_links_resolve(page):
 
 
 def test_results_page_is_what_its_generator_writes():
-    script = _load_script("make_results_doc")
+    script = load_script("make_results_doc")
     assert (ROOT / "docs" / "results.md").read_text() == script.build("offline", ROOT), \
         "docs/results.md is out of step with results/: run python3 scripts/make_results_doc.py"
 
 
 def test_benchmarks_page_is_what_its_generator_writes():
-    script = _load_script("make_results_doc")
+    script = load_script("make_results_doc")
     assert (ROOT / "docs" / "benchmarks.md").read_text() == script.build_benchmarks(ROOT), \
         "docs/benchmarks.md is out of step with results/bench/: run python3 scripts/make_results_doc.py"
 
