@@ -116,10 +116,14 @@ rerun-seeds: setup
 	$(PY) scripts/make_results_doc.py
 
 # The benchmarks (CPU), each table written to results/bench/ (docs/benchmarks.md shows them); about 15 minutes.
+# The samplers' benchmark runs with glibc's malloc told to keep freed memory (mallopt(3): M_MMAP_THRESHOLD at its
+# 32 MiB maximum, M_TRIM_THRESHOLD 4 GiB), as PyTorch's CUDA allocator does: otherwise each fresh (B, V) tensor costs
+# page faults that vary from call to call as much as the work being timed.
+BENCH_MALLOC := MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296
 bench: setup
 	$(PY) scripts/make_offline_models.py models/offline
 	mkdir -p results/bench
-	$(PY) bench/bench_samplers.py --out results/bench/samplers_cpu.md
+	$(BENCH_MALLOC) $(PY) bench/bench_samplers.py --out results/bench/samplers_cpu.md
 	$(PY) bench/bench_decode.py --max-len 50 --repeats 1 | tee results/bench/decode_cpu.md
 	$(PY) bench/bench_teacher.py --bf16 | tee results/bench/teacher_cpu.md
 	$(PY) bench/bench_training_loss.py --n-examples 32 | tee results/bench/training_loss_cpu.md

@@ -4,7 +4,8 @@ LM-shaped logits (logit = -1.1 * log(rank), ranks in a random order per row) of 
 (16, 151936) (Qwen2.5), in float32, float16 and bfloat16, on the CPU (or --device cuda). Every value the notebook
 uses: t = 0.8 and the sweep's 0.3-1.5 (plus 0.1 and 10), k = 20 and the sweep's 1-100 and |V|, p = 0.7 and the
 sweep's 0-1 (plus 0.95, 0.99). Each row gives the best of N calls, interleaved round by round with the softmax
-and HF's warpers + softmax + multinomial, as ratios measured in this one process.
+and HF's warpers + softmax + multinomial, as ratios measured in this one process. `make bench` runs it with glibc's
+malloc keeping freed memory (BENCH_MALLOC in the Makefile), so that page faults on fresh tensors do not swamp the work.
 
     python bench/bench_samplers.py --out results/bench/samplers_cpu.md
     python bench/bench_samplers.py --quick     # fewer settings and repeats
@@ -84,10 +85,17 @@ def measure(nb, shape, dtype, settings, repeats, device):
     return soft, rows
 
 
+def malloc():
+    """How glibc's malloc was set for this run (the Makefile keeps freed memory: see BENCH_MALLOC there)."""
+    settings = [f"{name}={os.environ[name]}" for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+                if name in os.environ]
+    return "malloc " + (", ".join(settings) if settings else "defaults")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the assignment's values only, 3 repeats")
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", default=None, help="also write the Markdown table to this file")
     args = parser.parse_args(argv)
@@ -95,7 +103,7 @@ def main(argv=None):
     settings, repeats = (QUICK, 3) if args.quick else (SETTINGS, args.repeats)
     device = torch.device(args.device)
     lines = [f"machine: {machine()}; device {device}; best of {repeats} interleaved rounds; "
-             f"load average at the start {os.getloadavg()[0]:.1f} (other processes share the CPU)", "",
+             f"load average at the start {os.getloadavg()[0]:.1f} (other processes share the CPU); {malloc()}", "",
              "ratios to one torch.softmax on the same logits (lower is better); HF: its warper + softmax + "
              "multinomial; last column: how many times faster ours is than HF", ""]
     for shape in SHAPES:

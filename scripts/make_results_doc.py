@@ -84,7 +84,8 @@ def decoding_section(dec, run):
                  + " | | |")
     lines += ["", "Seconds: generation and scoring of each method's continuations. Which differences lie beyond "
               "the noise is stated in the write-up (paired intervals, `decoding.json` → `intervals.difference`). "
-              "The samplers draw by inverting the cumulative distribution with one uniform number per row, so a "
+              "The samplers draw by inverting the cumulative distribution with one uniform number per draw (top-p "
+              "beyond its 16 candidates draws four per row at a time and keeps the first in the nucleus), so a "
               "seed gives other continuations than `torch.multinomial` would, from the same distributions.", ""]
     return lines
 
@@ -211,7 +212,9 @@ BENCHMARKS = (  # results/bench/ file, heading, what it compares
      "Every sampler against one bare `torch.softmax` on the same logits and against Hugging Face's warpers "
      "(`TemperatureLogitsWarper`, `TopKLogitsWarper`, `TopPLogitsWarper`, then softmax and `torch.multinomial`), "
      "over every t, k and p the notebook uses, on LM-shaped (Zipf-like) logits of GPT-2's and Qwen2.5's vocabulary "
-     "sizes in fp32, fp16 and bf16. `python bench/bench_samplers.py --out results/bench/samplers_cpu.md`."),
+     "sizes in fp32, fp16 and bf16. `make bench` runs `python bench/bench_samplers.py --out "
+     "results/bench/samplers_cpu.md` with glibc's malloc keeping freed memory (as PyTorch's CUDA allocator does), "
+     "so that page faults on fresh tensors do not swamp the timings."),
     ("decode_cpu.md", "The decoding loop",
      "`decode`'s KV-cached loop against `model.generate` with the same method, batch and length (SmolLM2-135M "
      "stands in for GPT-2). `python bench/bench_decode.py --max-len 50 --repeats 1`."),

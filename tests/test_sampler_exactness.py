@@ -68,8 +68,8 @@ def test_every_sampler_draws_its_exact_distribution(nb, method, value, kw, dtype
 
 
 def test_topp_candidates_and_rejection_paths_on_a_larger_vocabulary(nb):
-    """V = 300 > TOPP_CANDIDATES + 1: a flat row (nucleus beyond the candidates: rejection, every token tied) and a
-    Zipf-like row, at p where the nucleus ends among the candidates and where it does not. Over V = 300 tokens a
+    """V = 300 > TOPP_CANDIDATES + 1: a flat row (every token tied, the cut inside the tie) and a Zipf-like row, at p
+    where the nucleus ends among the candidates (p < 0.5) and where rejection samples it. Over V = 300 tokens a
     correct sampler's expected TV with 20,000 draws is ~0.034 at most (the flat row): bound 0.05."""
     gen = torch.Generator().manual_seed(0)
     zipf = -1.1 * torch.log(torch.randperm(300, generator=gen).double() + 1)
@@ -77,6 +77,27 @@ def test_topp_candidates_and_rejection_paths_on_a_larger_vocabulary(nb):
     for p in (0.3, 0.95):
         exact = nb.textbook_probs(logits, p=p)
         assert nb.check_sampler(f"topp p={p}", lambda z: nb.topp(z, p), logits, exact, bound=0.05)
+
+
+@pytest.mark.parametrize("p", [0.5, 0.7, 0.9])
+def test_topp_rejection_with_ties_at_the_cut(nb, p):
+    """bfloat16 logits on V = 300 in steps of 0.25 tie in groups of up to ~20 tokens, so the cut falls inside a tie
+    and the rejection sampler's tie pass (equal probabilities from the drawn token's id on rank below it) decides.
+    Bound 0.05 as above."""
+    gen = torch.Generator().manual_seed(2)
+    logits = ((torch.randn(3, 300, generator=gen) * 8).round() / 4).bfloat16()
+    assert len(logits[0].unique()) < 100                     # the ties are there
+    exact = nb.textbook_probs(logits.float(), p=p)
+    assert nb.check_sampler(f"topp p={p} bf16", lambda z: nb.topp(z, p), logits, exact, bound=0.05)
+
+
+def test_topp_at_a_tiny_p_draws_the_first_maximum(nb):
+    """p = 1e-9 > 0 goes through the rejection sampler (V = 8), where rounding in the mass test is of that order: the
+    first of the most probable tokens must still be accepted (and only it), so the sampler ends."""
+    rows = torch.cat([ROWS, torch.tensor([[1.0, 3.0, 3.0, 3.0, 0.0, 0.0, 0.0, 0.0]])])   # tied maxima: token 1
+    torch.manual_seed(0)
+    batch = rows.repeat(200, 1)
+    assert torch.equal(nb.topp(batch, 1e-9), nb.greedy(batch))
 
 
 def test_topk_ties_at_the_kth_place_keep_the_smallest_ids(nb):
@@ -139,16 +160,16 @@ def test_the_check_fails_each_wrong_sampler(nb):
 
 
 def test_the_check_fails_a_notebook_whose_topp_is_one_token_short(nb, tmp_path, monkeypatch):
-    """Mutate the notebook's own topp (the nucleus test `mass_above < p` made `<= p - ...` off by one token) and load
-    it: the same check, on the same rows, must fail."""
+    """Mutate the notebook's own rejection test (the drawn token's own mass counted as ranked above it, so the token
+    that crosses p is dropped) and load it: the same check, on the same rows, must fail."""
     import json
     from notebook import NOTEBOOK, load_definitions
     book = json.loads(NOTEBOOK.read_text())
-    cell = next(c for c in book["cells"] if "def topp(" in "".join(c["source"]))
+    cell = next(c for c in book["cells"] if "def _mass_at_least(" in "".join(c["source"]))
     source = "".join(cell["source"])
-    assert "size = (mass_above < p).sum(-1).clamp(min=1)" in source
-    cell["source"] = source.replace("size = (mass_above < p).sum(-1).clamp(min=1)",
-                                    "size = (mass_above + top_probs.double() < p).sum(-1).clamp(min=1)")
+    line = "return mass + below.double() * count, count"
+    assert line in source
+    cell["source"] = source.replace(line, "return mass + below.double() * count + q.double(), count")
     path = tmp_path / "mutant.ipynb"
     path.write_text(json.dumps(book))
     mutant = load_definitions(path)
