@@ -82,13 +82,35 @@ def test_topp_candidates_and_rejection_paths_on_a_larger_vocabulary(nb):
 @pytest.mark.parametrize("p", [0.5, 0.7, 0.9])
 def test_topp_rejection_with_ties_at_the_cut(nb, p):
     """bfloat16 logits on V = 300 in steps of 0.25 tie in groups of up to ~20 tokens, so the cut falls inside a tie
-    and the rejection sampler's tie pass (equal probabilities from the drawn token's id on rank below it) decides.
+    and the rejection sampler's tie passes (equal probabilities with a smaller id rank above the drawn token) decide.
     Bound 0.05 as above."""
     gen = torch.Generator().manual_seed(2)
     logits = ((torch.randn(3, 300, generator=gen) * 8).round() / 4).bfloat16()
     assert len(logits[0].unique()) < 100                     # the ties are there
     exact = nb.textbook_probs(logits.float(), p=p)
     assert nb.check_sampler(f"topp p={p} bf16", lambda z: nb.topp(z, p), logits, exact, bound=0.05)
+
+
+@pytest.mark.parametrize("p", [1e-9, 0.1, 0.5, 0.7, 0.9, 0.99])
+def test_the_nucleus_test_agrees_with_the_sorted_definition_for_every_token(nb, p):
+    """_in_nucleus, asked about every token of rows with many ties (bfloat16 logits in steps of 0.25, a flat row, tied
+    maxima) and of Zipf-like rows, answers exactly the textbook nucleus (a stable sort of the float32 probabilities,
+    the ones the sampler sees) on every one of these rows."""
+    gen = torch.Generator().manual_seed(3)
+    tied = ((torch.randn(4, 300, generator=gen) * 8).round() / 4).bfloat16().float()
+    zipf = -1.1 * torch.log(torch.stack([torch.randperm(300, generator=gen) for _ in range(2)]).float() + 1)
+    flat, maxima = torch.zeros(1, 300), torch.zeros(1, 300)
+    maxima[0, [7, 40, 41, 299]] = 5.0
+    probs = torch.softmax(torch.cat([tied, zipf, flat, maxima]), dim=-1)            # (8, 300) float32
+    order = torch.sort(-probs.double(), dim=-1, stable=True).indices
+    sorted_probs = probs.double().gather(-1, order)
+    keep = (sorted_probs.cumsum(-1) - sorted_probs < p) | (torch.arange(300) == 0)
+    expected = torch.zeros_like(keep).scatter(-1, order, keep)                       # (8, 300) bool
+    rows, vocab = probs.shape
+    token = torch.arange(vocab).repeat(rows).view(-1, 1)                            # every token of every row
+    batch = probs.repeat_interleave(vocab, dim=0)
+    inside = nb._in_nucleus(batch, None, token, batch.gather(-1, token), p, torch.empty_like(batch))
+    assert torch.equal(inside.view(rows, vocab), expected)
 
 
 def test_topp_at_a_tiny_p_draws_the_first_maximum(nb):
@@ -165,11 +187,11 @@ def test_the_check_fails_a_notebook_whose_topp_is_one_token_short(nb, tmp_path, 
     import json
     from notebook import NOTEBOOK, load_definitions
     book = json.loads(NOTEBOOK.read_text())
-    cell = next(c for c in book["cells"] if "def _mass_at_least(" in "".join(c["source"]))
+    cell = next(c for c in book["cells"] if "def _mass_above(" in "".join(c["source"]))
     source = "".join(cell["source"])
-    line = "return mass + below.double() * count, count"
+    line = "return mass + c.double() * count, count"
     assert line in source
-    cell["source"] = source.replace(line, "return mass + below.double() * count + q.double(), count")
+    cell["source"] = source.replace(line, "return mass + c.double() * count + q.double(), count")
     path = tmp_path / "mutant.ipynb"
     path.write_text(json.dumps(book))
     mutant = load_definitions(path)
