@@ -67,13 +67,18 @@ def test_every_sampler_draws_its_exact_distribution(nb, method, value, kw, dtype
     assert nb.check_sampler(f"{method} {kw} {dtype}", sampler(nb, method, value), logits, exact)
 
 
+def zipf_and_flat_rows():
+    """A flat row and a Zipf-like row over V = 300 > TOPP_CANDIDATES + 1 tokens."""
+    gen = torch.Generator().manual_seed(0)
+    zipf = -1.1 * torch.log(torch.randperm(300, generator=gen).double() + 1)
+    return torch.stack([torch.zeros(300, dtype=torch.float64), zipf]).float()
+
+
 def test_topp_candidates_and_rejection_paths_on_a_larger_vocabulary(nb):
     """V = 300 > TOPP_CANDIDATES + 1: a flat row (every token tied, the cut inside the tie) and a Zipf-like row, at p
     where the nucleus ends among the candidates (p < 0.5) and where rejection samples it. Over V = 300 tokens a
     correct sampler's expected TV with 20,000 draws is ~0.034 at most (the flat row): bound 0.05."""
-    gen = torch.Generator().manual_seed(0)
-    zipf = -1.1 * torch.log(torch.randperm(300, generator=gen).double() + 1)
-    logits = torch.stack([torch.zeros(300, dtype=torch.float64), zipf]).float()
+    logits = zipf_and_flat_rows()
     for p in (0.3, 0.95):
         exact = nb.textbook_probs(logits, p=p)
         assert nb.check_sampler(f"topp p={p}", lambda z: nb.topp(z, p), logits, exact, bound=0.05)
@@ -181,18 +186,28 @@ def test_the_check_fails_each_wrong_sampler(nb):
         assert not nb.check_sampler(name, wrong, ROWS, nb.textbook_probs(ROWS, **kw)), name
 
 
-def test_the_check_fails_a_notebook_whose_topp_is_one_token_short(nb, tmp_path, monkeypatch):
-    """Mutate the notebook's own rejection test (the drawn token's own mass counted as ranked above it, so the token
-    that crosses p is dropped) and load it: the same check, on the same rows, must fail."""
+@pytest.mark.parametrize("path,defines,line,wrong,p", [
+    # the rejection test: the drawn token's own mass counted as ranked above it
+    ("rejection", "def _mass_above(", "return mass + c.double() * count, count",
+     "return mass + c.double() * count + q.double(), count", 0.7),
+    # the candidates (p < 0.5): each candidate's own mass counted as ranked above it
+    ("candidates", "def topp(", "size = (mass_above < p).sum(-1).clamp(min=1)",
+     "size = (mass_above + top_probs.double() < p).sum(-1).clamp(min=1)", 0.3)])
+def test_the_check_fails_a_notebook_whose_topp_is_one_token_short(nb, tmp_path, path, defines, line, wrong, p):
+    """Mutate the notebook's own top-p, on each of its two paths, so that the token that crosses p is dropped, and
+    load it: the same check, on rows that take that path, must fail (the 8-token rows go to rejection; at p = 0.3 the
+    Zipf-like row's nucleus ends among the candidates; bound 0.05 there as in the larger-vocabulary test)."""
     import json
     from notebook import NOTEBOOK, load_definitions
     book = json.loads(NOTEBOOK.read_text())
-    cell = next(c for c in book["cells"] if "def _mass_above(" in "".join(c["source"]))
+    cell = next(c for c in book["cells"] if defines in "".join(c["source"]))
     source = "".join(cell["source"])
-    line = "return mass + c.double() * count, count"
     assert line in source
-    cell["source"] = source.replace(line, "return mass + c.double() * count + q.double(), count")
-    path = tmp_path / "mutant.ipynb"
-    path.write_text(json.dumps(book))
-    mutant = load_definitions(path)
-    assert not nb.check_sampler("mutant topp", lambda z: mutant.topp(z, 0.7), ROWS, nb.textbook_probs(ROWS, p=0.7))
+    cell["source"] = source.replace(line, wrong)
+    file = tmp_path / "mutant.ipynb"
+    file.write_text(json.dumps(book))
+    mutant = load_definitions(file)
+    rows, bound = (ROWS, 0.03) if path == "rejection" else (zipf_and_flat_rows(), 0.05)
+    exact = nb.textbook_probs(rows, p=p)
+    assert nb.check_sampler(f"topp p={p}", lambda z: nb.topp(z, p), rows, exact, bound=bound)
+    assert not mutant.check_sampler(f"mutant topp p={p}", lambda z: mutant.topp(z, p), rows, exact, bound=bound)
