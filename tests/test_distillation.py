@@ -388,6 +388,41 @@ def test_rouge_scores_bounds(nb):
         nb.rouge_scores(["a"], [])
 
 
+# Two pairs scored by hand. rouge_score lower-cases, keeps runs of letters and digits, and Porter-stems tokens
+# longer than 3 characters; F1 = 2 m / (|prediction| + |reference|) for m matched n-grams (clipped counts) or the
+# LCS length m. Stemming is what makes most of the matches; the lengths differ, so precision and recall differ.
+ROUGE_PAIRS = [
+    # reference: the court(s) fine(d) two compani(es) on monday  -> 7 tokens, 6 bigrams
+    # prediction: a court fine(s) two compani(=company) boss(es) -> 6 tokens, 5 bigrams
+    # unigrams: court fine two compani = 4            F1 = 2*4 / (6 + 7) = 8/13   (precision 4/6, recall 4/7)
+    # bigrams: court-fine fine-two two-compani = 3    F1 = 2*3 / (5 + 6) = 6/11
+    # LCS: court fine two compani = 4                 F1 = 8/13
+    # without stemming only "two" matches: rouge1 2*1 / 13, rouge2 0
+    ("The courts fined two companies on Monday.", "A court fines two company bosses.",
+     {"rouge1": 8 / 13, "rouge2": 6 / 11, "rougeL": 8 / 13}),
+    # reference: the dog(s) chase(d) the cat                     -> 5 tokens, 4 bigrams
+    # prediction: the cat chase(s) dog(s)                        -> 4 tokens, 3 bigrams
+    # unigrams: the (once: clipped) cat chase dog = 4  F1 = 2*4 / (4 + 5) = 8/9   (precision 1, recall 4/5)
+    # bigrams: the-cat = 1                             F1 = 2*1 / (3 + 4) = 2/7   (precision 1/3)
+    # LCS: two tokens (e.g. "the cat"; no three keep their order in both)  F1 = 2*2 / (4 + 5) = 4/9
+    # without stemming "chases"/"chased" differ: rouge1 2*3 / 9 = 2/3
+    ("The dogs chased the cat.", "The cat chases dogs.", {"rouge1": 8 / 9, "rouge2": 2 / 7, "rougeL": 4 / 9}),
+]
+
+
+def test_rouge_hand_computed_with_stemming_and_partial_overlap(nb):
+    """ROUGE-1/2/L F1 of ROUGE_PAIRS equal the hand-computed fractions above, per article and as the mean; scoring
+    precision instead of F1 (rouge1 4/6, 1) or leaving out the stemmer (rouge1 2/13, 2/3) misses them by > 0.05."""
+    references = [reference for reference, _, _ in ROUGE_PAIRS]
+    predictions = [prediction for _, prediction, _ in ROUGE_PAIRS]
+    per_article = nb.rouge_per_article(predictions, references)
+    for name in ("rouge1", "rouge2", "rougeL"):
+        assert per_article[name] == pytest.approx([want[name] for _, _, want in ROUGE_PAIRS], abs=1e-9), name
+    mean = nb.rouge_scores(predictions, references)
+    assert mean == pytest.approx({name: (ROUGE_PAIRS[0][2][name] + ROUGE_PAIRS[1][2][name]) / 2
+                                  for name in ("rouge1", "rouge2", "rougeL")}, abs=1e-9)
+
+
 def test_summary_rows_give_means_intervals_lengths_and_paired_differences(nb):
     """Each row's ROUGE is the mean of rouge_per_article; its interval contains the mean; the difference of a row
     with itself is [0, 0]; a summariser that copies the references beats one that writes unrelated words on every
