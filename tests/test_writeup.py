@@ -8,6 +8,9 @@ What they prove:
   script computes itself (per-prompt variants, repeated trigrams, ratios, the ends of a Part 1.2 paired difference
   read the other way round) is recomputed here independently; the tables and the generated sentences carry no
   figure of their own;
+- every figure also prints the value that the test's own map (independent_figure: macro name -> result value and
+  rounding, written here from the names alone) says it must, so a macro the script points at a neighbour's value
+  fails even though its provenance comment names that neighbour;
 - every ordering of 1.1.5 writes a strict sign between two neighbours exactly where the paired interval over prompts of
   their difference (decoding.json "intervals"/"difference", read here either way round) excludes 0, and "approx"
   where it does not; every Part 1.2 comparison says "beyond the noise" exactly where the paired interval over
@@ -470,6 +473,211 @@ def check_printed(printed, value, fmt, where):
             assert printed[0] in "+-", where
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# The write-up's map, written here from the macro names alone: which result value each figure must show and how it
+# is rounded. It does not read the provenance comments the script writes, so a macro that the script points at a
+# neighbour's value (and whose comment says so) still fails here.
+MISSING = object()                                        # the run did not write the value: "not measured"
+METHOD_NAMES = {"Greedy": "greedy", "Sample": "sample", "Temp": "temperature", "TopK": "topk", "TopP": "topp"}
+METRIC_NAMES = {"Ppl": ("perplexity", ".2f"), "Flu": ("fluency", ".3f"), "DistOne": ("distinct_1", ".3f"),
+                "DistTwo": ("distinct_2", ".3f"), "DistThree": ("distinct_3", ".3f")}
+SYSTEM_NAMES = {"Init": ("student_init", "student_before"), "Distilled": ("student_distilled", "student_after"),
+                "Gold": ("student_gold", None), "Teacher": ("teacher", "teacher"),
+                "Undropped": ("student_undropped", None)}
+ROUGE_NAMES = {"One": "rouge1", "Two": "rouge2", "L": "rougeL"}
+SWEPT = {"Temp": ("temperature", "t"), "TopK": ("topk", "k"), "TopP": ("topp", "p")}
+HEADER = {"Profile": (["profile"], "text"), "LM": (["models", "lm"], "model"), "Cola": (["models", "cola"], "model"),
+          "Device": (["device"], "text"), "Seed": (["seed"], "d"), "Minutes": (["wall_time_s", "total"], "/60:.1f")}
+DEC_SETTINGS = {"DecDtype": (["dtype"], "text"), "DecT": (["settings", "t"], "g"), "DecK": (["settings", "k"], "d"),
+                "DecP": (["settings", "p"], "g"), "DecNPrompts": (["settings", "n_prompts"], "d"),
+                "DecNPerPrompt": (["settings", "n_per_prompt"], "d"), "DecMaxLen": (["settings", "max_len"], "d"),
+                "DecBatch": (["settings", "decode_batch_size"], "d"), "DecCILevel": (["intervals", "level"], "x100:.0f"),
+                "SwVocab": (["vocab_size"], "d"), "SwMaxLen": (["settings", "max_len"], "d"),
+                "SwNPrompts": (["settings", "n_prompts"], "d"), "SwNPerPrompt": (["settings", "n_per_prompt"], "d")}
+KD_PLAIN = {"KDProfile": (["profile"], "text"), "KDTeacher": (["teacher"], "model"),
+            "KDStudent": (["student"], "model"), "KDDevice": (["device"], "text"),
+            "KDTeacherParams": (["teacher_parameters"], "/1e6:.1f"),
+            "KDStudentParams": (["student_parameters"], "/1e6:.1f"), "KDStudentLayers": (["student_layers"], "d"),
+            "KDTeacherLayers": (["teacher_layers"], "d"), "KDNTrain": (["n_train_articles"], "d"),
+            "KDNEval": (["n_eval_articles"], "d"), "KDMissing": (["teacher_missing_tldr"], "d"),
+            "KDStudentContext": (["student_context_length"], "d"), "KDWordsReference": (["reference_words"], ".1f"),
+            "KDConfidence": (["bootstrap", "confidence"], "x100:.0f"), "KDResamples": (["bootstrap", "resamples"], "d"),
+            "KDNArticles": (["n_articles"], "d"), "KDLossFirst": (["training_loss", 0], ".3f"),
+            "KDLossLast": (["training_loss", -1], ".3f"), "KDMinTotal": (["minutes", "total"], ".2f"),
+            "KDCostBatch": (["costs", "batch_size"], "d"), "KDCostDtype": (["costs", "dtype"], "text"),
+            "KDCostMaxNew": (["costs", "max_new_tokens"], "d"),
+            "KDEmptySummaries": (["teacher_summaries_empty"], "d"),
+            "KDSyntheticFingerprint": (["synthetic_fingerprint"], "text"),
+            "KDArticleMaxTokens": (["settings", "article_max_tokens"], "d"),
+            "KDTeacherMaxNew": (["settings", "teacher_max_new_tokens"], "d"),
+            "KDStudentMaxNew": (["settings", "student_max_new_tokens"], "d"),
+            "KDStudentTopP": (["settings", "student_top_p"], "g"), "KDEpochs": (["settings", "train_epochs"], "d"),
+            "KDBatch": (["settings", "train_batch_size"], "d"), "KDLearningRate": (["settings", "learning_rate"], "g")}
+WHO = {"Teacher": "teacher", "Student": "student"}
+
+
+def _get(data, *paths):
+    """The value at the first of `paths` that exists in `data` (a path is a list of keys and indices), else
+    MISSING."""
+    for path in paths:
+        value = data
+        try:
+            for key in path:
+                value = value[key]
+        except (KeyError, IndexError, TypeError):
+            continue
+        return value
+    return MISSING
+
+
+def _apply(function, *values):
+    return MISSING if MISSING in values else function(*values)
+
+
+def _generation_stat(op, method, folder):
+    return recompute({"op": op, "run": method, "src": "generations.jsonl"}, folder)
+
+
+def independent_figure(name, folder):
+    """(value, format) that the macro `name` must print, read from the results folder by this map alone; value is
+    MISSING where the run did not write it. AssertionError for a name the map does not know."""
+    j = lambda src: _load(folder, src) if (folder / src).exists() else {}      # noqa: E731
+    dec, sw, kd = j("decoding.json"), j("sweeps.json"), j("distillation.json")
+    methods, metrics, systems = "|".join(METHOD_NAMES), "|".join(METRIC_NAMES), "|".join(SYSTEM_NAMES)
+    rouges, letters = "|".join(ROUGE_NAMES), "[A-Z]"
+    if m := re.fullmatch(f"(Dec|Sw)({'|'.join(HEADER)})", name):
+        path, fmt = HEADER[m[2]]
+        return _get(dec if m[1] == "Dec" else sw, path), fmt
+    if name in DEC_SETTINGS:
+        path, fmt = DEC_SETTINGS[name]
+        return _get(dec if name.startswith("Dec") else sw, path), fmt
+    if m := re.fullmatch(f"({metrics})({methods})", name):
+        metric, fmt = METRIC_NAMES[m[1]]
+        return _get(dec, ["metrics", METHOD_NAMES[m[2]], metric]), fmt
+    if m := re.fullmatch(f"NEmpty({methods})", name):
+        return _get(dec, ["metrics", METHOD_NAMES[m[1]], "n_empty"]), "d"
+    if m := re.fullmatch(f"({metrics})Human", name):
+        metric, fmt = METRIC_NAMES[m[1]]
+        return _get(dec, ["prompt_metrics", metric]), fmt
+    if m := re.fullmatch(f"Ci(Lo|Hi)({metrics})({methods})", name):
+        metric, fmt = METRIC_NAMES[m[2]]
+        return _get(dec, ["intervals", "interval", METHOD_NAMES[m[3]], metric, ["Lo", "Hi"].index(m[1])]), fmt
+    if m := re.fullmatch(f"(Variants|RepTri|Words)({methods})", name):
+        op, fmt = {"Variants": ("distinct_per_prompt", ".1f"), "RepTri": ("repeated_trigram_share", "x100:.0f"),
+                   "Words": ("mean_words", ".1f")}[m[1]]
+        return _generation_stat(op, METHOD_NAMES[m[2]], folder), fmt
+    if m := re.fullmatch(f"Ex(Prompt|{methods})({letters})", name):
+        shown = list(_shown_examples(folder).items())
+        prompt, by_method = shown[ord(m[2]) - ord("A")]
+        return (prompt, "text") if m[1] == "Prompt" else (by_method[METHOD_NAMES[m[1]]], "text:40w")
+    if m := re.fullmatch(f"Ex(Rep|Variety)({methods})", name):
+        op, fmt = ("examples_repeating", "d") if m[1] == "Rep" else ("examples_word_variety", ".2f")
+        return _examples_stat({"op": op, "method": METHOD_NAMES[m[2]]}, folder), fmt
+    if name == "ExN":
+        return _examples_stat({"op": "examples_prompts"}, folder), "d"
+    if m := re.fullmatch(f"Sw({metrics})(Greedy|Sample)", name):
+        metric, fmt = METRIC_NAMES[m[1]]
+        return _get(sw, ["metrics", METHOD_NAMES[m[2]], metric]), fmt
+    if m := re.fullmatch(f"Sw(Par|{metrics})({'|'.join(SWEPT)})({letters})", name):
+        family, symbol = SWEPT[m[2]]
+        setting = sw["settings"][symbol][ord(m[3]) - ord("A")]
+        if m[1] == "Par":
+            return setting, "g"
+        metric, fmt = METRIC_NAMES[m[1]]
+        return _get(sw, ["metrics", f"{family} {symbol}={setting}", metric]), fmt
+    vanilla = ["equivalences", "vanilla_sampling"]
+    if m := re.fullmatch("Eq(KOne|PZero)(Same|Of)", name):
+        run = {"KOne": "topk k=1", "PZero": "topp p=0.0"}[m[1]]
+        return _get(sw, ["equivalences", "greedy", run, {"Same": "identical", "Of": "of"}[m[2]]]), "d"
+    if name == "EqNoiseFactor":
+        return _get(sw, vanilla + ["noise_factor"]), "d"
+    if name == "EqNSeeds":
+        return _apply(len, _get(sw, ["vanilla_seeds"])), "d"
+    if m := re.fullmatch(f"Eq(Mean|Noise)({metrics})", name):
+        metric, fmt = METRIC_NAMES[m[2]]
+        return _get(sw, vanilla + [{"Mean": "seed_mean", "Noise": "seed_sd"}[m[1]], metric]), fmt
+    if m := re.fullmatch(f"Eq(TOne|KV|POne)(Within|Diff(?:{metrics}))", name):
+        run = {"TOne": "temperature t=1.0", "KV": "topk k=V", "POne": "topp p=1.0"}[m[1]]
+        if m[2] == "Within":                     # judged only where the seeds' standard deviations were written
+            judged = _get(sw, vanilla + ["seed_sd"]) is not MISSING
+            return (_get(sw, vanilla + [run, "within_noise"]) if judged else MISSING), "bool"
+        metric, fmt = METRIC_NAMES[m[2][4:]]
+        return _get(sw, vanilla + [run, "difference", metric]), "+" + fmt
+    if name in KD_PLAIN:
+        path, fmt = KD_PLAIN[name]
+        return _get(kd, path), fmt
+    if name == "KDParamRatio":
+        return _apply(lambda t, s: t / s, _get(kd, ["teacher_parameters"]), _get(kd, ["student_parameters"])), ".2f"
+    if name == "KDParamSaving":
+        return _apply(lambda t, s: 1 - s / t, _get(kd, ["teacher_parameters"]),
+                      _get(kd, ["student_parameters"])), "x100:.0f"
+    if name == "KDNResponses":
+        return _apply(lambda a, b: a + b, _get(kd, ["n_train_articles"]), _get(kd, ["n_eval_articles"])), "d"
+    if name == "KDDroppedLayers":
+        return _apply(lambda a, b: a - b, _get(kd, ["undropped_layers"]), _get(kd, ["student_layers"])), "d"
+    if m := re.fullmatch("KDN(Train|Heldout)Topics", name):
+        return _apply(len, _get(kd, ["topics", m[1].lower()])), "d"
+    if name in ("KDNSeeds", "KDLossN"):
+        return _apply(len, _get(kd, [{"KDNSeeds": "kd_seeds", "KDLossN": "training_loss"}[name]])), "d"
+    if name == "KDNExamplesShown":
+        return min(len(kd.get("examples") or []), 2), "d"
+    if m := re.fullmatch(f"R({rouges})({systems})(Lo|Hi)?", name):
+        rouge, (system, old) = ROUGE_NAMES[m[1]], SYSTEM_NAMES[m[2]]
+        if m[3] is None:
+            return _get(kd, ["systems", system, "rouge", rouge], ["rouge", old, rouge]), "x100:.1f"
+        end = ["Lo", "Hi"].index(m[3])         # over seeds and articles where the run wrote it, else over articles
+        return _get(kd, ["systems", system, "rouge_ci_combined", rouge, end],
+                    ["systems", system, "rouge_ci", rouge, end]), "x100:.1f"
+    if m := re.fullmatch(f"KD(Words|Runs)({systems})", name):
+        system = SYSTEM_NAMES[m[2]][0]
+        return _get(kd, ["systems", system, {"Words": "summary_words", "Runs": "runs"}[m[1]]]), \
+            {"Words": ".1f", "Runs": "d"}[m[1]]
+    if m := re.fullmatch(f"RLSeed({systems})({letters})", name):
+        return _get(kd, ["systems", SYSTEM_NAMES[m[1]][0], "rouge_seeds", "rougeL", ord(m[2]) - ord("A")]), "x100:.1f"
+    if m := re.fullmatch(f"RL({systems})(Art|Both)(Lo|Hi)", name):
+        key = {"Art": "rouge_ci", "Both": "rouge_ci_combined"}[m[2]]
+        return _get(kd, ["systems", SYSTEM_NAMES[m[1]][0], key, "rougeL", ["Lo", "Hi"].index(m[3])]), "x100:.1f"
+    if m := re.fullmatch("KDMin([A-Za-z]+)", name):
+        step = re.sub(r"(?<!^)([A-Z])", r"_\1", m[1]).lower()             # "StudentBefore" -> "student_before"
+        return _get(kd, ["minutes", step]), ".2f"
+    if m := re.fullmatch(f"KDCost({'|'.join(WHO)})(Articles|Tokens|Seconds|TokPerS|SecPerArticle)", name):
+        cost = lambda key: _get(kd, ["costs", WHO[m[1]], key])                # noqa: E731
+        return {"Articles": (cost("articles"), "d"), "Tokens": (cost("new_tokens"), "d"),
+                "Seconds": (cost("seconds"), ".1f"),
+                "TokPerS": (_apply(lambda n, s: n / s, cost("new_tokens"), cost("seconds")), ".1f"),
+                "SecPerArticle": (_apply(lambda s, n: s / n, cost("seconds"), cost("articles")), ".2f")}[m[2]]
+    if name == "KDSpeedRatio":                 # teacher's seconds per article over the student's, or its inverse: >= 1
+        costs = kd["costs"]
+        ratio = (costs["teacher"]["seconds"] / costs["teacher"]["articles"]) / \
+            (costs["student"]["seconds"] / costs["student"]["articles"])
+        return max(ratio, 1 / ratio), ".1f"
+    if name == "KDTeacherLengthRatio":
+        return _get(kd, ["systems", "teacher", "summary_words"]) / _get(kd, ["reference_words"]), ".1f"
+    if m := re.fullmatch(f"KDEx(Id|Article|Topic|Reference|Teacher|{systems})({letters})", name):
+        field = {"Id": ("id",), "Article": ("article",), "Topic": ("topic",), "Reference": ("reference",),
+                 "Teacher": ("teacher",)}.get(m[1]) or SYSTEM_NAMES[m[1]]
+        i = ord(m[2]) - ord("A")
+        return _get(kd, *[["examples", i, key] for key in field if key]), "text"
+    if m := re.fullmatch(f"RDiff({rouges})({systems})({systems})(Lo|Hi)", name):
+        differences = kd.get("differences_combined") or kd["differences"]
+        interval = _paired_interval(differences, SYSTEM_NAMES[m[2]][0], SYSTEM_NAMES[m[3]][0], ROUGE_NAMES[m[1]])
+        return interval[["Lo", "Hi"].index(m[4])], "x100:+.1f"
+    raise AssertionError(f"\\{name}: a figure the write-up's map in tests/test_writeup.py does not know; add it there")
+
+
+def check_against_the_map(macros, folder):
+    """Every figure (a macro with a source) prints the value and rounding that independent_figure names for it."""
+    for name, (printed, provenance) in macros.items():
+        if provenance is None:
+            continue
+        value, fmt = independent_figure(name, Path(folder))
+        where = f"\\{name} = {printed!r}: the map says {fmt} of {value if value is not MISSING else 'nothing'}"
+        if value is MISSING:
+            assert printed == "not measured", where
+        else:
+            check_printed(printed, value, fmt, where)
+
+
 def check_fragments(generated, folder):
     """Every macro with a source equals it; tables and claims hold no figure of their own. Returns the macros."""
     macros = parse_macros(generated)
@@ -488,6 +696,7 @@ def check_fragments(generated, folder):
         else:
             value = recompute(provenance, folder)
         check_printed(printed, value, provenance["fmt"], where)
+    check_against_the_map(macros, folder)
     for name in parse_macros(generated / "results.tex"):
         assert macros[name][1] is not None or name in PROSE_MACROS, f"\\{name} in results.tex has no source"
     for path in generated.glob("*.tex"):
