@@ -297,16 +297,16 @@ def test_prompt_plus_max_len_beyond_the_context_is_rejected_by_name(nb, lm):
 
 
 @pytest.mark.parametrize("side", ["right", "left"])
-def test_decode_restores_the_callers_padding_side(nb, lm, side):
-    """decode left-pads internally; the caller's tokenizer keeps its own padding side, and the continuations do
-    not depend on it."""
+def test_decode_does_not_depend_on_the_tokenizers_padding_side(nb, lm, side):
+    """decode left-pads the prompts itself: with the caller's tokenizer set to pad on either side, the greedy
+    continuations of prompts of different lengths are the same (a decode that padded through the tokenizer would
+    put right padding between a short prompt and its continuation)."""
     model, tokenizer = lm
     tokenizer.padding_side = "left"
     want = nb.decode(PROMPTS, 6, "greedy", model=model, tokenizer=tokenizer)
     tokenizer.padding_side = side
     try:
         assert nb.decode(PROMPTS, 6, "greedy", model=model, tokenizer=tokenizer) == want
-        assert tokenizer.padding_side == side
     finally:
         tokenizer.padding_side = "left"
 

@@ -4,7 +4,7 @@ template)."""
 import collections
 import json
 
-from notebook import ROOT, load_script
+from notebook import ROOT, load_script, profiles_table
 
 DATA = ROOT / "data" / "cnn_dailymail"
 
@@ -42,6 +42,9 @@ def test_heldout_topics_never_occur_in_training():
 
 
 def test_articles_cover_what_the_offline_profile_samples():
-    """The offline profile draws 100 training and 20 held-out articles; the files must hold at least that many."""
-    files = _make_articles().FILES
-    assert len(_rows(files["train"])) >= 100 and len(_rows(files["heldout"])) >= 20
+    """The files hold at least as many training and held-out articles as the offline profile draws
+    (n_train_articles, n_eval_articles of the notebook's profiles table), and the profile reads these files."""
+    profile, files = profiles_table()["offline"], _make_articles().FILES
+    assert profile["articles"][0] == "data/cnn_dailymail"
+    assert len(_rows(files["train"])) >= profile["n_train_articles"]
+    assert len(_rows(files["heldout"])) >= profile["n_eval_articles"]

@@ -57,13 +57,13 @@ def test_every_fact_of_a_sheet_names_its_source():
 
 
 @pytest.mark.parametrize("name", GPUS)
-def test_torch_answers_as_the_sheet_says(name, monkeypatch):
+def test_torchs_bf16_logic_gives_the_sheets_published_answers(name, monkeypatch):
+    """torch's own is_bf16_supported (not replaced: it reads the replaced device properties and bf16 probe) answers
+    what the sheet records from the published facts (TORCH_BF16, TURING, AMPERE): bf16 by emulation and not
+    natively on a T4, natively on an A100. The sheet's answers are not what apply() patches in, so this can fail."""
     sheet = gpu_sheets.apply(name, monkeypatch)
-    assert torch.cuda.is_available() and torch.cuda.get_device_name() == sheet["name"]
-    assert torch.cuda.get_device_capability() == sheet["capability"]
-    assert torch.cuda.is_bf16_supported() is sheet["is_bf16_supported"]                    # torch's own logic
+    assert torch.cuda.is_bf16_supported() is sheet["is_bf16_supported"]
     assert torch.cuda.is_bf16_supported(including_emulation=False) is sheet["native_bf16"]
-    assert torch.cuda.get_device_properties(0).total_memory == sheet["total_memory"]
 
 
 def test_the_t4_sheet_is_a_15_gb_turing_card_whose_default_bf16_answer_is_emulation(monkeypatch):
