@@ -11,6 +11,8 @@
 # make bench    the benchmarks against Hugging Face's implementations, tables in results/bench/
 # make submission  write submission/CSE447_Assignment6.ipynb, the notebook without its extra cells, for Gradescope
 # make writeup  rebuild the write-up fragments from results/ and build writeup.pdf
+# make mutants  the mutation check (tests/mutants.py): each listed wrong version of the notebook or a script must make
+#               the tests it names fail; writes results/mutants.md (not part of make test: it runs tests per mutant)
 PY := .venv/bin/python
 PY_COMPAT := .venv-compat/bin/python
 PY_COLAB := .venv-colab/bin/python
@@ -133,8 +135,11 @@ bench: setup
 submission: setup
 	$(PY) scripts/make_submission.py CSE447_Assignment6.ipynb submission/CSE447_Assignment6.ipynb
 
+mutants: setup
+	$(PY) tests/mutants.py
+
 writeup:
 	python3 scripts/make_writeup.py $(if $(WRITEUP_PROFILE),--profile $(WRITEUP_PROFILE))
 	latexmk -pdf -interaction=nonstopmode -halt-on-error writeup.tex
 
-.PHONY: setup test test-compat test-colab run sweeps rerun-seeds bench submission writeup
+.PHONY: setup test test-compat test-colab run sweeps rerun-seeds bench submission writeup mutants
