@@ -491,7 +491,8 @@ HEADER = {"Profile": (["profile"], "text"), "LM": (["models", "lm"], "model"), "
 DEC_SETTINGS = {"DecDtype": (["dtype"], "text"), "DecT": (["settings", "t"], "g"), "DecK": (["settings", "k"], "d"),
                 "DecP": (["settings", "p"], "g"), "DecNPrompts": (["settings", "n_prompts"], "d"),
                 "DecNPerPrompt": (["settings", "n_per_prompt"], "d"), "DecMaxLen": (["settings", "max_len"], "d"),
-                "DecBatch": (["settings", "decode_batch_size"], "d"), "DecCILevel": (["intervals", "level"], "x100:.0f"),
+                "DecBatch": (["settings", "decode_batch_size"], "d"),
+                "DecCILevel": (["intervals", "level"], "x100:.0f"),
                 "SwVocab": (["vocab_size"], "d"), "SwMaxLen": (["settings", "max_len"], "d"),
                 "SwNPrompts": (["settings", "n_prompts"], "d"), "SwNPerPrompt": (["settings", "n_per_prompt"], "d")}
 KD_PLAIN = {"KDProfile": (["profile"], "text"), "KDTeacher": (["teacher"], "model"),
