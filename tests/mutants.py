@@ -46,13 +46,40 @@ class Mutant:
     then: tuple = ()          # commands run in the mutated copy of the tree before the tests
 
 
-DECODING = ("tests/test_decoding.py", "tests/test_sampler_exactness.py")
+SAMPLERS = ("tests/test_sampler_weights.py", "tests/test_sampler_exactness.py", "tests/test_decoding.py")
 METRICS = ("tests/test_metrics.py",)
 KD = ("tests/test_distillation.py", "tests/test_bad_input.py", "tests/test_colab_path.py")
 WRITEUP = ("tests/test_writeup.py", "-k", "not tiny_run and not builds")
 REGENERATE = ((".venv/bin/python", "scripts/make_writeup.py"),)
 
 MUTANTS = [
+    # --- 1.1.1-1.1.4 the samplers ----------------------------------------------------------------------------------
+    Mutant("greedy-last-maximum", "greedy returns the last of tied maxima", NOTEBOOK,
+           "    top, next_tokens = next_token_logits.max(dim=-1)\n",
+           "    top, next_tokens = next_token_logits.max(dim=-1)\n"
+           "    next_tokens = next_token_logits.shape[-1] - 1 - next_token_logits.flip(-1).argmax(dim=-1)\n",
+           SAMPLERS),
+    Mutant("sample-sharpened-3pc", "vanilla sampling draws from softmax(1.03 z)", NOTEBOOK,
+           "probs = torch.softmax(next_token_logits, dim=-1, dtype=torch.float32)   # (B, V)\n"
+           "    return _draw(probs).squeeze(-1)",
+           "probs = torch.softmax(1.03 * next_token_logits, dim=-1, dtype=torch.float32)   # (B, V)\n"
+           "    return _draw(probs).squeeze(-1)", SAMPLERS),
+    Mutant("temperature-3pc-off", "temperature divides by 1.03 t", NOTEBOOK,
+           "return sample((z - z.amax(dim=-1, keepdim=True)) / t)",
+           "return sample((z - z.amax(dim=-1, keepdim=True)) / (1.03 * t))", SAMPLERS),
+    Mutant("temperature-without-max-shift", "temperature divides the raw logits (overflows at tiny t)", NOTEBOOK,
+           "return sample((z - z.amax(dim=-1, keepdim=True)) / t)", "return sample(z / t)", SAMPLERS),
+    Mutant("topk-one-short-at-20", "top-k keeps 19 tokens at k = 20", NOTEBOOK,
+           "k = min(k, next_token_logits.shape[-1])", "k = min(k, next_token_logits.shape[-1]) - (k == 20)",
+           SAMPLERS),
+    Mutant("topp-nucleus-0.97p", "top-p cuts the nucleus at 0.97 p", NOTEBOOK,
+           "keep = mass_above < p\n", "keep = mass_above < 0.97 * p\n", SAMPLERS),
+    Mutant("topp-ties-by-highest-id", "top-p ranks equal probabilities by the highest token id first", NOTEBOOK,
+           "sorted_probs, order = torch.sort(probs, dim=-1, descending=True, stable=True)\n",
+           "sorted_probs, order = torch.sort(probs.flip(-1), dim=-1, descending=True, stable=True)\n"
+           "    order = probs.shape[-1] - 1 - order\n", SAMPLERS),
+    Mutant("draw-biased-to-the-front", "_draw scales its uniform by 0.97 (earlier indices drawn too often)",
+           NOTEBOOK, "u = torch.rand_like(total) * total", "u = torch.rand_like(total) * total * 0.97", SAMPLERS),
     # --- 1.1.0 metrics ------------------------------------------------------------------------------------------
     Mutant("perplexity-no-bos", "perplexity scores a text without the BOS in front (its first token unscored)",
            NOTEBOOK, "pad_batch([[bos] + list(token_ids[i]) for i in indices], bos, side=\"right\")",
@@ -71,10 +98,10 @@ MUTANTS = [
            "padding_side, tokenizer.padding_side = tokenizer.padding_side, \"left\"", METRICS),
     Mutant("diversity-across-texts", "distinct-n counts n-grams that span two texts",
            NOTEBOOK, "    for text in texts:\n        words = text.split()",
-           "    for text in [\" \".join(texts)]:\n        words = text.split()", METRICS),
+           "    for text in [\" \".join(texts)]:\n        words = text.split()", METRICS + ("-k", "diversity")),
     Mutant("diversity-lowercased", "distinct-n folds case", NOTEBOOK,
            "        words = text.split()\n        for n in DISTINCT_NS:",
-           "        words = text.lower().split()\n        for n in DISTINCT_NS:", METRICS),
+           "        words = text.lower().split()\n        for n in DISTINCT_NS:", METRICS + ("-k", "diversity")),
     # --- the decoding loop ----------------------------------------------------------------------------------------
     Mutant("decode-pads-on-the-tokenizers-side", "decode pads its prompts on the caller's tokenizer's side",
            NOTEBOOK, "tokenizer.pad_token_id or 0, \"left\")", "tokenizer.pad_token_id or 0, tokenizer.padding_side)",
