@@ -107,7 +107,7 @@ def merge_ties(dist, logits):
     return torch.zeros_like(dist).scatter_add_(1, first, dist)
 
 
-T_VALUES = (1e-30, 0.3, 0.8, 1.0, 3.0, 1e6)
+T_VALUES = (1e-300, 1e-30, 0.3, 0.8, 1.0, 3.0, 1e6)
 K_VALUES = (1, 2, 20, 100, 10**9)
 P_VALUES = (0.0, 0.3, 0.7, 0.9, 0.99, 1.0)
 
