@@ -440,7 +440,9 @@ def test_degenerate_response(nb, text, degenerate):
 
 def test_summarize_with_teacher_model_counts_degenerate_responses(nb, tiny_dir, teacher_tokenizer, monkeypatch,
                                                                   capsys):
-    responses = ["!!!!!!", "TL;DR: The council approved it.", ""]
+    """Canned teacher responses: two degenerate ones are counted, and each summary is the text after "TL;DR:"
+    (the preamble before it dropped), or the whole response where the marker is missing."""
+    responses = ["!!!!!!", "Sure, here is a summary. TL;DR: The council approved it.", ""]
     tokens = [teacher_tokenizer(r, add_special_tokens=False)["input_ids"] + [teacher_tokenizer.eos_token_id]
               for r in responses]
 
@@ -452,7 +454,9 @@ def test_summarize_with_teacher_model_counts_degenerate_responses(nb, tiny_dir, 
     monkeypatch.setattr(nb, "guarded_teacher_generate", canned)
     stats = {}
     model = nb.load_causal_lm(str(tiny_dir / "teacher"), device="cpu", dtype=torch.float32)
-    nb.summarize_with_teacher_model(ARTICLES, model, teacher_tokenizer, 8, 3, sort_by_length=False, stats=stats)
+    summaries = nb.summarize_with_teacher_model(ARTICLES, model, teacher_tokenizer, 8, 3, sort_by_length=False,
+                                                stats=stats)
+    assert list(summaries) == ["!!!!!!", "The council approved it.", ""]
     assert stats["degenerate"] == 2
     assert "2 degenerate (empty or one character repeated)" in capsys.readouterr().out
 

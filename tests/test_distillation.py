@@ -100,6 +100,17 @@ def test_student_summaries_exclude_prompt_and_match_unbatched_generation(nb, stu
         nb.summarize_with_student_model(texts, model, tokenizer, top_p=0)
 
 
+def test_student_sampling_is_top_p_alone(nb, student):
+    """top_p = 1 samples from the student's whole distribution: the tiny random student spreads its next token
+    nearly evenly over 512 tokens, so 300 draws of a summary's first token give ~230 distinct ones (at least 100
+    here), where a top-k left on (generate's default k = 50, or one from generation_config.json) would cap them at
+    50."""
+    model, tokenizer = student
+    summaries = nb.summarize_with_student_model(["The council met on Monday."] * 300, model, tokenizer,
+                                                max_new_tokens=1, top_p=1.0, batch_size=300, seed=0)
+    assert len(set(summaries)) >= 100
+
+
 # --- label masking ----------------------------------------------------------------------------------------------
 
 def test_labels_mask_every_prompt_and_pad_position_only(nb, student):
