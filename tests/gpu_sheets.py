@@ -23,7 +23,7 @@ Sources of the facts (each sheet names the ones it uses):
     flash takes no attn_mask at all (check_for_attn_mask), so a padded batch never runs it; cuDNN is moved to the
     front of the order only on compute capability 9.x and 10.x (check_prefer_cudnn_attention), never below 9.0.
   * TORCH_SDPA_ORDER: aten/src/ATen/Context.h, the default order SDPA tries: flash, memory-efficient, math, cuDNN. The
-    math kernel is always enabled, so below 9.0 cuDNN is never reached unless asked for.
+    math kernel is enabled by default, so below 9.0 cuDNN is never reached unless asked for.
   * SDPA_MASKED_ROWS: since torch 2.5 the math kernel and the fused memory-efficient and CPU flash kernels return 0
     for a query row whose keys are all masked, where they returned NaN before (pytorch/pytorch pulls 131060, 131844,
     133882: _safe_softmax in the math kernel, the same rule in the fused kernels). The NaN reports on left-padded rows
