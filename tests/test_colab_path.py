@@ -104,7 +104,7 @@ def test_setup_cell_ranges_are_the_requirements_and_its_pins_the_tested_versions
                 for line in (ROOT / "requirements" / "dev.txt").read_text().splitlines() if "==" in line)
     ranges = values["TESTED_RANGES"]
     assert {k: v for k, v in ranges.items() if k != "torch"} == requirements
-    assert ranges["torch"] == ">=2.2"                   # transformers' own floor; requirements.txt never names torch
+    assert ranges["torch"] == ">=2.5"     # SDPA returns 0 for fully masked rows; requirements.txt names no torch
     assert values["TESTED_VERSIONS"] == {k: pins[k] for k in ranges if k != "torch"}
 
 
@@ -128,10 +128,10 @@ def test_setup_cell_in_colab_installs_the_tested_version_of_what_is_outside_its_
     assert "installing: transformers==5.24.0" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("torch_version, shown", [("2.1.2", r"2\.1\.2"), (None, r"\(not installed\)")])
+@pytest.mark.parametrize("torch_version, shown", [("2.4.1", r"2\.4\.1"), (None, r"\(not installed\)")])
 def test_setup_cell_never_installs_torch_and_stops_when_it_is_outside_its_range(monkeypatch, torch_version, shown):
     pip = []
-    with pytest.raises(RuntimeError, match=rf"torch {shown} is outside the tested range >=2\.2.*never installs torch"):
+    with pytest.raises(RuntimeError, match=rf"torch {shown} is outside the tested range >=2\.5.*never installs torch"):
         run_setup_cell(monkeypatch, {**GOOD, "torch": torch_version, "transformers": "4.40.0"}, colab=True, pip=pip)
     assert pip == []                                   # not even transformers: the notebook stops first
 
