@@ -344,12 +344,13 @@ def test_out_of_memory_at_a_device_batch_of_one_gives_up_clearly(nb, tiny_dir, t
     assert sizes == [4, 2, 1]
 
 
-def test_the_gpu_check_trains_with_the_colab_profiles_batches():
+def test_the_gpu_check_trains_and_teaches_with_the_colab_profiles_batches():
     sys.path.insert(0, str(ROOT / "bench"))
     import gpu_check
     colab = profiles_table()["colab"]
     assert (gpu_check.FULL["train_batch"], gpu_check.FULL["train_device_batch"]) == \
         (colab["train_batch_size"], colab["train_device_batch_size"])
+    assert gpu_check.FULL["teacher_batch"] == colab["teacher_batch_size"]
 
 
 # --- the teacher in fp16 -------------------------------------------------------------------------------------------

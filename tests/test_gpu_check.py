@@ -47,7 +47,9 @@ def test_toy_run_figures_are_the_ones_each_check_promises(nb, toy_run):
     assert checks["greedy"]["float32"]["rows_identical"] == sizes["decode_batch"]
     assert "float16" in checks["greedy"]
     assert checks["topp"]["draws_outside_hf_nucleus"] == 0
-    assert set(checks["samplers"]["ratios"]) == {f"{m} {v}" for m, v in gpu_check.bench_samplers.QUICK}
+    assert set(checks["samplers"]["ratios"]) == {f"{m} {v}" for m, v in gpu_check.bench_samplers.SETTINGS}
+    assert checks["samplers"]["ok"]                       # the toy run's timings are not judged
+    assert gpu_check.FULL["judge_speed"] and not gpu_check.TOY["judge_speed"]
     assert len(checks["training"]["losses"]) == 2
     assert checks["teacher"]["new_tokens"] == sizes["teacher_new_tokens"] and checks["teacher"]["dtype"] == "float16"
     guard = checks["fp16_guard"]
