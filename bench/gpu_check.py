@@ -54,16 +54,20 @@ from notebook import profiles_table
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
-# GPT-2 small and Qwen2.5-1.5B(-Instruct) as their config.json files give them; the colab profile's sizes.
+# GPT-2 small and Qwen2.5-1.5B(-Instruct) as their config.json files give them; the colab profile's sizes, the
+# batches and lengths read from the notebook's PROFILES, so that a changed profile is what gets measured.
+COLAB = profiles_table()["colab"]
 FULL = dict(
     gpt2=dict(vocab_size=50257, n_positions=1024, n_embd=768, n_layer=12, n_head=12),
     qwen=dict(vocab_size=151936, hidden_size=1536, intermediate_size=8960, num_hidden_layers=28,
               num_attention_heads=12, num_key_value_heads=2, max_position_embeddings=32768, rope_theta=1e6,
               rms_norm_eps=1e-6, tie_word_embeddings=True),
-    decode_batch=100, decode_prompt_len=(20, 40), decode_new_tokens=100,
+    decode_batch=COLAB["decode_batch_size"], decode_prompt_len=(20, 40), decode_new_tokens=COLAB["max_len"],
     topp_batch=100, topp_p=0.7, repeats=10,
-    train_batch=8, train_device_batch=4, train_len=833, train_summary_len=100,   # the colab profile's
-    teacher_batch=16, teacher_prompt_len=(700, 750), teacher_new_tokens=128,
+    train_batch=COLAB["train_batch_size"], train_device_batch=COLAB["train_device_batch_size"], train_len=833,
+    train_summary_len=100,
+    teacher_batch=COLAB["teacher_batch_size"], teacher_prompt_len=(700, 750),
+    teacher_new_tokens=COLAB["teacher_max_new_tokens"],
     pytest_select=None,
 )
 TOY = dict(
@@ -515,7 +519,7 @@ def time_plan_estimates(text=None):
 def colab_counts(kind_sizes):
     """The counts of a Run all that the time plan multiplies by: the notebook's colab profile (full sizes), or the
     tiny profile's (toy sizes, to keep the arithmetic exercised)."""
-    return profiles_table()["tiny" if kind_sizes is TOY else "colab"]
+    return profiles_table()["tiny"] if kind_sizes is TOY else COLAB
 
 
 def measure_loads(nb, device, sizes):
@@ -590,8 +594,8 @@ def plan_measurements(checks, loads, runs, student_batch_s, counts, sweep_run_co
     decoding = sum(runs.values()) * decode_batches
     sweep_batches = batches(counts["n_prompts"] * counts["sweep_n_per_prompt"], counts["decode_batch_size"])
     cost_batches = batches(n_eval, tb)           # generation_cost: 2 passes, teacher and student at the teacher's batch
-    cost = 2 * cost_batches * (teacher["prefill_seconds"] + counts["student_max_new_tokens"] * teacher["seconds_per_step"]
-                               + student_batch_s)
+    teacher_cost_batch = teacher["prefill_seconds"] + counts["student_max_new_tokens"] * teacher["seconds_per_step"]
+    cost = 2 * cost_batches * (teacher_cost_batch + student_batch_s)
     return {
         "downloads": (None, "not measured here: the GPU machine has no Hub"),
         "model loads": (loads["gpt2"] + loads["qwen"],
@@ -602,8 +606,8 @@ def plan_measurements(checks, loads, runs, student_batch_s, counts, sweep_run_co
                                      + ", ".join(f"{r} {s:.2f} s" for r, s in runs.items())),
         "1.1.5 scoring": (None, "not measured here: needs GPT-2's and RoBERTa-large's tokenizers (from the Hub)"),
         "teacher prefill": (teacher["prefill_seconds"] * teacher_batches,
-                            f"{teacher_batches} batches x {teacher['prefill_seconds']:.3f} s (batch {teacher['batch']}, "
-                            f"{teacher['prompt_tokens']} prompt positions)"),
+                            f"{teacher_batches} batches x {teacher['prefill_seconds']:.3f} s "
+                            f"(batch {teacher['batch']}, {teacher['prompt_tokens']} prompt positions)"),
         "teacher decoding": (teacher["seconds_per_step"] * teacher_batches * counts["teacher_max_new_tokens"],
                              f"{teacher_batches} batches x {counts['teacher_max_new_tokens']} steps x "
                              f"{teacher['seconds_per_step'] * 1e3:.1f} ms (batch {teacher['batch']})"),
