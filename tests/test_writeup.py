@@ -539,11 +539,18 @@ def _generation_stat(op, method, folder):
     return recompute({"op": op, "run": method, "src": "generations.jsonl"}, folder)
 
 
-def independent_figure(name, folder):
+def results_files(folder):
+    """{file: parsed} of the results folder's JSON files ({} for a file the run did not write)."""
+    return {src: _load(folder, src) if (folder / src).exists() else {}
+            for src in ("decoding.json", "sweeps.json", "distillation.json")}
+
+
+def independent_figure(name, folder, files=None, shown=None):
     """(value, format) that the macro `name` must print, read from the results folder by this map alone; value is
-    MISSING where the run did not write it. AssertionError for a name the map does not know."""
-    j = lambda src: _load(folder, src) if (folder / src).exists() else {}      # noqa: E731
-    dec, sw, kd = j("decoding.json"), j("sweeps.json"), j("distillation.json")
+    MISSING where the run did not write it. AssertionError for a name the map does not know. `files`: the folder's
+    results_files, and `shown` its _shown_examples, if already read."""
+    files = files or results_files(folder)
+    dec, sw, kd = files["decoding.json"], files["sweeps.json"], files["distillation.json"]
     methods, metrics, systems = "|".join(METHOD_NAMES), "|".join(METRIC_NAMES), "|".join(SYSTEM_NAMES)
     rouges, letters = "|".join(ROUGE_NAMES), "[A-Z]"
     if m := re.fullmatch(f"(Dec|Sw)({'|'.join(HEADER)})", name):
@@ -568,8 +575,7 @@ def independent_figure(name, folder):
                    "Words": ("mean_words", ".1f")}[m[1]]
         return _generation_stat(op, METHOD_NAMES[m[2]], folder), fmt
     if m := re.fullmatch(f"Ex(Prompt|{methods})({letters})", name):
-        shown = list(_shown_examples(folder).items())
-        prompt, by_method = shown[ord(m[2]) - ord("A")]
+        prompt, by_method = list((shown or _shown_examples(folder)).items())[ord(m[2]) - ord("A")]
         return (prompt, "text") if m[1] == "Prompt" else (by_method[METHOD_NAMES[m[1]]], "text:40w")
     if m := re.fullmatch(f"Ex(Rep|Variety)({methods})", name):
         op, fmt = ("examples_repeating", "d") if m[1] == "Rep" else ("examples_word_variety", ".2f")
@@ -668,10 +674,12 @@ def independent_figure(name, folder):
 
 def check_against_the_map(macros, folder):
     """Every figure (a macro with a source) prints the value and rounding that independent_figure names for it."""
+    files = results_files(Path(folder))
+    shown = _shown_examples(Path(folder))
     for name, (printed, provenance) in macros.items():
         if provenance is None:
             continue
-        value, fmt = independent_figure(name, Path(folder))
+        value, fmt = independent_figure(name, Path(folder), files, shown)
         where = f"\\{name} = {printed!r}: the map says {fmt} of {value if value is not MISSING else 'nothing'}"
         if value is MISSING:
             assert printed == "not measured", where
