@@ -4,6 +4,7 @@ as JSON and raw arrays on the pipe whose descriptor it is given; it judges nothi
 
     python grading/worker.py PLAN.json FD
 """
+import io
 import json
 import os
 import socket
@@ -138,6 +139,23 @@ def part2_call(ns, fn, call, folder):
     return {"value": encode(value), "generate_calls": scripted.calls, "own_prepare": own}, ()
 
 
+def fresh_output():
+    """Empty the output file and point print at it again, so each call has OUTPUT bytes to print (a call that
+    printed without end fails, the next one does not)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    try:
+        os.ftruncate(1, 0)
+        os.lseek(1, 0, os.SEEK_SET)
+    except OSError:
+        pass
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True)
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True)
+
+
 def main():
     plan = json.loads(open(PLAN).read())
     ns = {"__name__": "submission"}
@@ -153,6 +171,7 @@ def main():
         if not callable(fn):
             reply({"id": call["id"], "error": f"{call['fn']} is not defined"})
             continue
+        fresh_output()
         torch.manual_seed(call["seed"])
         np.random.seed(call["seed"] % 2**32)
         try:
