@@ -327,16 +327,16 @@ def grade_greedy(answers):
     for key, rows, points, what in (("random", rand, 2.0, f"argmax of {GREEDY_ROWS} random rows"),
                                     ("ties", tied, 1.0, "argmax of rows with ties at the top and -inf entries")):
         header, arrays = answers[f"greedy/{key}"]
-        if "error" in header or not arrays or arrays[0].shape != (len(rows),):
+        if "error" in header or not arrays or arrays[0].size != len(rows):     # (B, 1) is read as (B,)
             got = header.get("error") or f"shape {header.get('shape')}, dtype {header.get('dtype')}"
             s.add(0, points, f"{what}: {got}")
             continue
         best = rows.max(-1, keepdim=True).values
-        ok = [0 <= t < V and bool(rows[i, t] == best[i, 0]) for i, t in enumerate(arrays[0].tolist())]
+        ok = [0 <= t < V and bool(rows[i, t] == best[i, 0]) for i, t in enumerate(arrays[0].reshape(-1).tolist())]
         bad = [i for i, x in enumerate(ok) if not x]
         s.add(points * sum(ok) / len(ok), points, f"{what}: {sum(ok)}/{len(ok)} right (any maximal token counts)"
               + (f"; row {bad[0]}: expected one of {torch.nonzero(rows[bad[0]] == best[bad[0], 0]).flatten().tolist()},"
-                 f" got {arrays[0][bad[0]]}" if bad else ""))
+                 f" got {arrays[0].reshape(-1)[bad[0]]}" if bad else ""))
     return s
 
 
@@ -347,7 +347,7 @@ def grade_distribution(name, answers):
     for i, (value, points, label) in enumerate(settings):
         header, arrays = answers[f"{name}/dist{i}"]
         n = len(which) * DRAWS
-        if "error" in header or not arrays or arrays[0].shape != (n,):
+        if "error" in header or not arrays or arrays[0].size != n:             # (B, 1) is read as (B,)
             got = header.get("error") or (f"returned {header.get('returned')}, shape {header.get('shape')}, "
                                           f"dtype {header.get('dtype')}")
             s.add(0, points, f"{label}: expected ({n},) integer tokens: {got}")

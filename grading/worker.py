@@ -69,7 +69,50 @@ def encode(value, depth=0):
     return {"__object__": type(value).__name__}
 
 
-def sampler_call(fn, call):
+# The grader's own decoding functions, bound in place of the submission's other graded samplers while one is called
+# (the reference's temperature calls sample, for one): a bug is charged to the function that has it, once.
+def _draw(probs):
+    return torch.multinomial(probs, 1).squeeze(-1)
+
+
+def _greedy(z):
+    return z.argmax(-1)
+
+
+def _sample(z):
+    return _draw(torch.softmax(z.double(), -1))
+
+
+def _temperature(z, t):
+    return _sample(z.double() / t)
+
+
+def _topk(z, k):
+    values, ids = torch.topk(z.double(), min(int(k), z.shape[-1]), dim=-1)
+    return ids.gather(-1, _draw(torch.softmax(values, -1)).unsqueeze(-1)).squeeze(-1)
+
+
+def _topp(z, p):
+    probs = torch.softmax(z.double(), -1)
+    ranked, order = torch.sort(probs, dim=-1, descending=True, stable=True)
+    keep = (ranked.cumsum(-1) - ranked < p) | (torch.arange(z.shape[-1]) == 0)
+    return order.gather(-1, _draw(ranked * keep).unsqueeze(-1)).squeeze(-1)
+
+
+SUBSTITUTES = {"greedy": _greedy, "sample": _sample, "temperature": _temperature, "topk": _topk, "topp": _topp}
+
+
+def sampler_call(ns, fn, call):
+    """sampler_call_alone with the other graded samplers bound to the grader's own for the call."""
+    saved = {name: ns[name] for name in SUBSTITUTES if name in ns and name != call["fn"]}
+    ns.update({name: SUBSTITUTES[name] for name in saved})
+    try:
+        return sampler_call_alone(fn, call)
+    finally:
+        ns.update(saved)
+
+
+def sampler_call_alone(fn, call):
     """fn(logits[, arg]) on the call's rows, each repeated `repeat` times: the tokens it returned."""
     x = torch.tensor(call["rows"], dtype=torch.float32).repeat_interleave(call["repeat"], dim=0)
     before = x.clone()
@@ -176,7 +219,7 @@ def main():
         np.random.seed(call["seed"] % 2**32)
         try:
             if call["kind"] == "sampler":
-                header, arrays = sampler_call(fn, call)
+                header, arrays = sampler_call(ns, fn, call)
             else:
                 header, arrays = part2_call(ns, fn, call, plan["tokenizers"])
         except BaseException as error:        # noqa: BLE001
