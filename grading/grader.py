@@ -5,8 +5,8 @@
 
 Only definitions are taken from a submission (grading.notebook.definitions); they run in a worker process
 (grading/worker.py) with 4 GiB of address space, 1 MiB of output, a time limit per call, no network, in a temporary
-folder, as user nobody where GRADE_AS_NOBODY=1 and the grader runs as root (the Gradescope image). The worker only reports what each function
-returned; every check, and every exact distribution, is computed here from the grader's own code.
+folder, as user nobody where GRADE_AS_NOBODY=1 and the grader runs as root (the Gradescope image). The worker only
+reports what each function returned; every check, and every exact distribution, is computed here from the grader's own code.
 
 Sampler checks compare draws with exact distributions by total variation (TV). The bound for a comparison with k
 cells of positive probability and n draws is delta = sqrt((k ln 2 + ln(M / ALPHA)) / (2 n)): by the
