@@ -3,7 +3,7 @@
 LM-shaped logits (logit = -1.1 * log(rank), ranks in a random order per row) of shape (100, 50257) (GPT-2) and
 (16, 151936) (Qwen2.5), in float32, float16 and bfloat16, on the CPU (or --device cuda). Every value the notebook
 uses: t = 0.8 and the sweep's 0.3-1.5 (plus 0.1 and 10), k = 20 and the sweep's 1-100 and |V|, p = 0.7 and the
-sweep's 0-1 (plus 0.95, 0.99). Each row gives the best of N calls, interleaved round by round with the softmax
+sweep's 0-1 (plus 0.95, 0.99). The last line says whether ours is no slower than HF in every cell. Each row gives the best of N calls, interleaved round by round with the softmax
 and HF's warpers + softmax + multinomial, as ratios measured in this one process. `make bench` runs it with glibc's
 malloc keeping freed memory (BENCH_MALLOC in the Makefile), so that page faults on fresh tensors do not swamp the work.
 
@@ -23,7 +23,7 @@ from common import load_definitions, machine, synchronize, zipf_logits
 
 SHAPES = ((100, 50257), (16, 151936))
 DTYPES = (torch.float32, torch.float16, torch.bfloat16)
-SETTINGS = ([("sample", None)] + [("temperature", t) for t in (0.1, 0.3, 0.5, 0.8, 1.5, 10.0)]
+SETTINGS = ([("sample", None)] + [("temperature", t) for t in (0.1, 0.3, 0.5, 0.8, 1.0, 1.5, 10.0)]
             + [("topk", k) for k in (1, 5, 20, 100, "V")]
             + [("topp", p) for p in (0.0, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99, 1.0)])
 QUICK = [("sample", None), ("temperature", 0.8), ("topk", 20), ("topk", 100), ("topp", 0.7), ("topp", 0.95)]
@@ -106,6 +106,7 @@ def main(argv=None):
              f"load average at the start {os.getloadavg()[0]:.1f} (other processes share the CPU); {malloc()}", "",
              "ratios to one torch.softmax on the same logits (lower is better); HF: its warper + softmax + "
              "multinomial; last column: how many times faster ours is than HF", ""]
+    cells = []                                       # (sampler, shape, dtype, HF / ours)
     for shape in SHAPES:
         for dtype in DTYPES:
             soft, rows = measure(nb, shape, dtype, settings, repeats, device)
@@ -114,10 +115,15 @@ def main(argv=None):
                       "| sampler | ours / softmax | HF / softmax | HF / ours |", "| --- | --- | --- | --- |"]
             for (method, value), (mine, theirs, speedup) in rows.items():
                 label = method if value is None else f"{method} {'t' if method == 'temperature' else method[-1]}={value}"
+                cells.append((label, shape, name, speedup))
                 lines.append(f"| {label} | {mine:.2f} | {'-' if theirs is None else f'{theirs:.1f}'} | "
                              f"{'-' if speedup is None else f'{speedup:.1f}'} |")
             lines.append("")
             print("\n".join(lines[-len(rows) - 5:]), flush=True)
+    slower = [cell for cell in cells if cell[-1] is not None and cell[-1] < 1]
+    lines.append("ours no slower than HF in every cell: " + ("yes" if not slower else
+                 "no: " + "; ".join(f"{label} {shape} {dtype} ({speedup:.2f}x)"
+                                    for label, shape, dtype, speedup in slower)))
     lines.append(f"load average at the end {os.getloadavg()[0]:.1f}")
     text = "\n".join(lines) + "\n"
     if args.out:

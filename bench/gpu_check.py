@@ -18,9 +18,10 @@ cells, tests/test_decoding.py). Checks, each timed:
   6. the fp16 guard (HOOK): a model whose fp16 logits overflow, through the notebook's guarded_teacher_generate;
      skipped, saying so, while the notebook has no such function;
   7. the GPU's own facts, in the keys of the tests' fact sheets (tests/gpu_sheets.py) and compared with the sheet of
-     the same name when there is one: name, compute capability, total memory, torch.cuda.is_bf16_supported() with
-     and without emulation, the SDPA backends enabled and which of them run (fp16, bf16), and whether SDPA returns
-     NaN for a query row whose keys are all masked (a left-padded row), per backend and dtype; plus the notebook's
+     the same name when there is one: name, compute capability, total memory (CUDA's figure), is_bf16_supported()
+     with and without emulation, the SDPA backends enabled and which of them run (fp16, bf16, fp32), which one
+     PyTorch picks for a left-padded (masked) batch, and whether it returns NaN or 0 for a query row whose keys are
+     all masked (a left-padding position), per backend and dtype; plus the notebook's
      choices on this device (Part 1.1 dtype, teacher load dtype, Trainer precision, fallback after an overflow).
 Writes the results as JSON (results/gpu/gpu_check.json; --toy: results/gpu/toy/gpu_check.json) and prints a
 Markdown table. Figures from an H200 are H200 figures, not T4 ones.
@@ -53,9 +54,9 @@ FULL = dict(
               num_attention_heads=12, num_key_value_heads=2, max_position_embeddings=32768, rope_theta=1e6,
               rms_norm_eps=1e-6, tie_word_embeddings=True),
     decode_batch=100, decode_prompt_len=(20, 40), decode_new_tokens=100,
-    topp_batch=100, topp_p=0.7, repeats=10,
+    topp_batch=100, topp_p=0.7, repeats=10, judge_speed=True,
     train_batch=8, train_device_batch=4, train_len=833, train_summary_len=100,   # the colab profile's
-    teacher_batch=16, teacher_prompt_len=(700, 750), teacher_new_tokens=128,
+    teacher_batch=64, teacher_prompt_len=(700, 750), teacher_new_tokens=128,     # the colab profile's
     pytest_select=None,
 )
 TOY = dict(
@@ -63,7 +64,7 @@ TOY = dict(
     qwen=dict(vocab_size=1000, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
               num_key_value_heads=2, max_position_embeddings=256, tie_word_embeddings=True),
     decode_batch=6, decode_prompt_len=(4, 8), decode_new_tokens=6,
-    topp_batch=6, topp_p=0.7, repeats=2,
+    topp_batch=6, topp_p=0.7, repeats=2, judge_speed=False,   # microsecond timings: noise, not judged
     train_batch=2, train_device_batch=1, train_len=40, train_summary_len=10,
     teacher_batch=2, teacher_prompt_len=(10, 16), teacher_new_tokens=4,
     pytest_select="half_precision",        # 8 of the sampler tests: enough to show the pytest step works
@@ -83,12 +84,11 @@ def peak_gib(device):
     return round(torch.cuda.max_memory_allocated() / 2**30, 2) if device.type == "cuda" else None
 
 
-def random_model(kind, sizes, device, dtype, attention=None):
+def random_model(kind, sizes, device, dtype):
     """A randomly initialised GPT-2 ("gpt2") or Qwen2 ("qwen") causal LM of the given shape, built directly on
-    `device` (no 6 GB CPU detour for Qwen2.5-1.5B), in `dtype`, eval mode. EOS is the last vocabulary id.
-    `attention`: an attn_implementation name (the notebook's PAD_SAFE_SDPA, as load_causal_lm loads every
-    causal LM); None: transformers' default."""
-    extra = {} if attention is None else {"attn_implementation": attention}
+    `device` (no 6 GB CPU detour for Qwen2.5-1.5B), in `dtype`, eval mode, with the attention load_causal_lm
+    gives every causal LM ("sdpa"). EOS is the last vocabulary id."""
+    extra = {"attn_implementation": "sdpa"}
     if kind not in ("gpt2", "qwen"):
         raise ValueError(f"kind must be 'gpt2' or 'qwen', got {kind!r}")
     eos = sizes[kind]["vocab_size"] - 1
@@ -160,7 +160,7 @@ def check_greedy(nb, device, sizes):
     for dtype in (torch.float32, torch.float16):
         name = str(dtype).replace("torch.", "")
         torch.manual_seed(0)
-        model = random_model("gpt2", sizes, device, dtype, attention=getattr(nb, "PAD_SAFE_SDPA", None))
+        model = random_model("gpt2", sizes, device, dtype)
         ours_fn = lambda: nb.generate_ids(model, ids, mask, sizes["decode_new_tokens"], "greedy", eos, eos)  # noqa: E731
         hf_fn = lambda: hf_greedy(model, ids, mask, sizes["decode_new_tokens"], eos)  # noqa: E731
         ours_fn(), hf_fn()                                                         # warm-up (kernels, allocator)
@@ -199,11 +199,14 @@ def check_topp(nb, device, sizes, dtype):
 
 
 def check_sampler_speed(nb, device, sizes):
-    """Every sampler at the assignment's values (bench_samplers.QUICK) on (topp_batch, GPT-2 vocab) float32
-    logits: ratios to one softmax and HF's time over ours. Reported, not judged (ok unless it fails to run)."""
+    """Every sampler over the sweeps' grids (bench_samplers.SETTINGS: t, k, p with their edges) on (topp_batch,
+    GPT-2 vocab) float32 logits: ratios to one softmax and HF's time over ours. ok: ours is no slower than HF's
+    warper + softmax + multinomial at any grid value (k = 1 and p = 0 have no HF counterpart); judged only at the
+    real sizes (sizes["judge_speed"]), not on the toy run's microsecond timings."""
     shape = (sizes["topp_batch"], sizes["gpt2"]["vocab_size"])
-    soft, rows = bench_samplers.measure(nb, shape, torch.float32, bench_samplers.QUICK, sizes["repeats"], device)
-    return {"ok": True, "logits": list(shape), "softmax_ms": round(soft * 1e3, 3),
+    soft, rows = bench_samplers.measure(nb, shape, torch.float32, bench_samplers.SETTINGS, sizes["repeats"], device)
+    slower = [f"{m} {v}" for (m, v), (_, hf, speedup) in rows.items() if hf is not None and speedup < 1]
+    return {"ok": not (slower and sizes["judge_speed"]), "slower_than_hf": slower, "logits": list(shape), "softmax_ms": round(soft * 1e3, 3),
             "ratios": {f"{m} {v}": {"ours_over_softmax": round(a, 2), "hf_over_ours": b and round(c, 1)}
                        for (m, v), (a, b, c) in rows.items()}}
 
@@ -237,8 +240,7 @@ def check_training(nb, device, sizes):
     (gradients accumulated, as the colab profile trains): seconds per step and peak memory."""
     free_memory()
     torch.manual_seed(0)
-    attention = getattr(nb, "PAD_SAFE_SDPA", None)
-    model = random_model("gpt2", sizes, device, torch.float32, attention=attention).train()
+    model = random_model("gpt2", sizes, device, torch.float32).train()
     free_memory()                                         # the peak counts from the fp32 weights on
     vocab = sizes["gpt2"]["vocab_size"]
     examples = random_training_examples(2 * sizes["train_batch"], sizes["train_len"], sizes["train_summary_len"], vocab)
@@ -268,7 +270,7 @@ def check_teacher(nb, device, sizes):
     free_memory()
     dtype = torch.float16
     torch.manual_seed(0)
-    model = random_model("qwen", sizes, device, dtype, attention=getattr(nb, "PAD_SAFE_SDPA", None))
+    model = random_model("qwen", sizes, device, dtype)
     free_memory()                                         # built in fp32, then halved: count from the fp16 weights
     eos = sizes["qwen"]["vocab_size"] - 1
     n_new = sizes["teacher_new_tokens"]
@@ -345,6 +347,7 @@ def check_fp16_guard(nb, device, sizes):
 # --- 7. the GPU's own facts --------------------------------------------------------------------------------------
 
 SDPA_BACKENDS = ("math", "mem_efficient", "flash", "cudnn")
+SDPA_DTYPES = (torch.float16, torch.bfloat16, torch.float32)
 
 
 def device_facts(device):
@@ -365,7 +368,8 @@ def device_facts(device):
 def sdpa_run(device, dtype, backend, masked):
     """F.scaled_dot_product_attention on (2, 4, 6, 16) inputs with only `backend` allowed (None: PyTorch's choice).
     masked: a causal boolean mask whose row 0 is left-padded by 2 positions, so that its first two queries have
-    every key masked. Returns {"ran", "nan_in_all_masked_rows", "nan_elsewhere"} or {"ran": False, "error"}."""
+    every key masked. Returns {"ran", "nan_in_all_masked_rows", "all_masked_rows_zero", "nan_elsewhere", "output"}
+    (output: the (2, 4, 6, 16) result, on the CPU) or {"ran": False, "error"}."""
     from torch.nn.attention import SDPBackend, sdpa_kernel
     kinds = {"math": SDPBackend.MATH, "mem_efficient": SDPBackend.EFFICIENT_ATTENTION,
              "flash": SDPBackend.FLASH_ATTENTION, "cudnn": getattr(SDPBackend, "CUDNN_ATTENTION", None)}
@@ -383,48 +387,94 @@ def sdpa_run(device, dtype, backend, masked):
                                                                     is_causal=not masked)
     except Exception as err:                   # the backend refuses this device, dtype or mask
         return {"ran": False, "error": f"{type(err).__name__}: {str(err).splitlines()[0][:160]}"}
-    nan = torch.isnan(out.float())
+    out = out.float().cpu()
+    nan = torch.isnan(out)
     all_masked = torch.zeros_like(nan)
     if masked:
         all_masked[0, :, :2] = True
     return {"ran": True, "nan_in_all_masked_rows": bool(nan[all_masked].any()) if masked else None,
-            "nan_elsewhere": bool(nan[~all_masked].any())}
+            "all_masked_rows_zero": bool((out[all_masked] == 0).all()) if masked else None,
+            "nan_elsewhere": bool(nan[~all_masked].any()), "output": out}
 
 
-def sheet_differences(facts, sdpa, sheets_module=None):
+def masked_row_result(run):
+    """"0", "NaN" or "other": what a masked sdpa_run returned for the all-masked rows."""
+    return "NaN" if run["nan_in_all_masked_rows"] else "0" if run["all_masked_rows_zero"] else "other"
+
+
+def sdpa_summary(sdpa, padded):
+    """The SDPA facts in the keys of tests/gpu_sheets.py, from check_gpu_facts' runs:
+    sdpa_runs {backend: dtypes it ran (unmasked)}; sdpa_with_mask {dtype: the backend whose masked output is the
+    default choice's, bit for bit (None: no single one)}; fully_masked_row {backend: "0" | "NaN" | "other" |
+    "mixed" over the dtypes it ran masked}."""
+    runs = {backend: tuple(dtype for dtype, by_backend in sdpa.items() if by_backend[backend]["ran"])
+            for backend in SDPA_BACKENDS}
+    with_mask = {}
+    for dtype, by_backend in padded.items():
+        default = by_backend["default"]
+        same = [backend for backend in SDPA_BACKENDS if default["ran"] and by_backend[backend]["ran"]
+                and torch.equal(by_backend[backend]["output"].nan_to_num(7.0), default["output"].nan_to_num(7.0))]
+        with_mask[dtype] = same[0] if len(same) == 1 else None
+    rows = {}
+    for backend in SDPA_BACKENDS:
+        results = {masked_row_result(by_backend[backend]) for by_backend in padded.values()
+                   if by_backend[backend]["ran"]}
+        if results:
+            rows[backend] = results.pop() if len(results) == 1 else "mixed"
+    return {"sdpa_runs": runs, "sdpa_with_mask": with_mask, "fully_masked_row": rows}
+
+
+def sheet_differences(facts, summary, sheets_module=None):
     """{key: [sheet's value, this GPU's]} for every fact where tests/gpu_sheets.py's sheet of the same GPU name
-    differs from what this GPU answered; a string when no sheet has that name."""
+    differs from what this GPU answered (summary: sdpa_summary's); a string when no sheet has that name. The total
+    memory differs when it lies outside the range of published values (it depends on the driver and ECC)."""
     if sheets_module is None:
         sys.path.insert(0, str(ROOT / "tests"))
         import gpu_sheets as sheets_module
     sheet = next((s for s in sheets_module.SHEETS.values() if s["name"] == facts["name"]), None)
     if sheet is None:
         return f"no fact sheet for {facts['name']!r}"
-    measured = {**{key: facts[key] for key in ("name", "total_memory", "is_bf16_supported", "native_bf16")},
-                "capability": tuple(facts["capability"] or ()),
-                "flash_sdpa": sdpa["float16"]["flash"]["ran"],
-                "mem_efficient_sdpa_bf16": sdpa["bfloat16"]["mem_efficient"]["ran"]}
-    return {key: [sheet[key], value] for key, value in measured.items() if sheet[key] != value}
+    differences = {key: [sheet[key], facts[key]] for key in ("name", "is_bf16_supported", "native_bf16")
+                   if sheet[key] != facts[key]}
+    if sheet["capability"] != tuple(facts["capability"] or ()):
+        differences["capability"] = [sheet["capability"], tuple(facts["capability"] or ())]
+    low, high = sheet["total_memory_mib_published"]
+    if not low <= (facts["total_memory"] or 0) / 2**20 <= high:
+        differences["total_memory"] = [sheet["total_memory_mib_published"], facts["total_memory"]]
+    runs = {backend: tuple(sorted(dtypes)) for backend, dtypes in summary["sdpa_runs"].items()}
+    if {b: tuple(sorted(d)) for b, d in sheet["sdpa_runs"].items()} != runs:
+        differences["sdpa_runs"] = [sheet["sdpa_runs"], summary["sdpa_runs"]]
+    if sheet["sdpa_with_mask"] != summary["sdpa_with_mask"]:
+        differences["sdpa_with_mask"] = [sheet["sdpa_with_mask"], summary["sdpa_with_mask"]]
+    rows = {backend: summary["fully_masked_row"].get(backend) for backend in sheet["fully_masked_row"]}
+    if sheet["fully_masked_row"] != rows:
+        differences["fully_masked_row"] = [sheet["fully_masked_row"], rows]
+    return differences
 
 
 def check_gpu_facts(nb, device):
     """The GPU's facts (device_facts), which SDPA backends run per dtype with a causal mask and with a left-padded
-    mask (NaN in all-masked rows or elsewhere), the notebook's choices on this device, and the differences from the
-    tests' fact sheet of this GPU. Facts are recorded, not judged: ok unless a masked SDPA gives NaN outside the
-    all-masked rows (real positions)."""
+    mask (NaN or 0 in all-masked rows, NaN elsewhere), which backend PyTorch picks for the padded one, the notebook's
+    choices on this device, and the differences from the tests' fact sheet of this GPU. Facts are recorded, not
+    judged: ok unless a masked SDPA gives NaN outside the all-masked rows (real positions)."""
     facts = device_facts(device)
-    sdpa = {str(dtype).replace("torch.", ""): {backend: sdpa_run(device, dtype, backend, masked=False)
-                                                for backend in SDPA_BACKENDS}
-            for dtype in (torch.float16, torch.bfloat16)}
-    padded = {str(dtype).replace("torch.", ""): {backend or "default": sdpa_run(device, dtype, backend, masked=True)
-                                                  for backend in (None, *SDPA_BACKENDS)}
-              for dtype in (torch.float16, torch.bfloat16)}
+    name = lambda dtype: str(dtype).replace("torch.", "")  # noqa: E731
+    sdpa = {name(dtype): {backend: sdpa_run(device, dtype, backend, masked=False) for backend in SDPA_BACKENDS}
+            for dtype in SDPA_DTYPES}
+    padded = {name(dtype): {backend or "default": sdpa_run(device, dtype, backend, masked=True)
+                            for backend in (None, *SDPA_BACKENDS)}
+              for dtype in SDPA_DTYPES}
+    summary = sdpa_summary(sdpa, padded)
+    for runs in (*sdpa.values(), *padded.values()):        # the outputs were only for the comparison
+        for run in runs.values():
+            run.pop("output", None)
     fp16_param = types.SimpleNamespace(dtype=torch.float16, device=device)
     choices = {"part_1_1_dtype": str(nb.pick_dtype(device)), "teacher_load_dtype": str(nb.teacher_load_dtype(device)),
                "trainer_precision": nb.training_precision(device),
                "after_fp16_overflow": str(nb.safer_dtype(types.SimpleNamespace(parameters=lambda: iter([fp16_param]))))}
-    result = {"facts": facts, "sdpa_runs": sdpa, "padded_row_sdpa": padded, "notebook_choices": choices,
-              "sheet_differences": sheet_differences(facts, sdpa) if device.type == "cuda" else "CPU: no sheet",
+    result = {"facts": facts, "sdpa_runs": sdpa, "padded_row_sdpa": padded, "sdpa_summary": summary,
+              "notebook_choices": choices,
+              "sheet_differences": sheet_differences(facts, summary) if device.type == "cuda" else "CPU: no sheet",
               "ok": not any(run.get("nan_elsewhere") for runs in padded.values() for run in runs.values())}
     return result
 
@@ -451,6 +501,7 @@ def table(results):
     if "samplers" in c:
         r = c["samplers"]
         rows.append(("samplers vs softmax and HF", r["ok"], f"{r['logits']} float32, softmax {r['softmax_ms']} ms; "
+                     f"slower than HF at: {', '.join(r['slower_than_hf']) or 'none'}; "
                      + "; ".join(f"{name}: {v['ours_over_softmax']}x softmax, HF/ours {v['hf_over_ours']}"
                                  for name, v in r["ratios"].items())))
     f = c["training"]
@@ -467,13 +518,13 @@ def table(results):
                  f"finished in {h['final_dtype']}, logits finite {h['final_logits_finite']}"))
     if "gpu_facts" in c:
         k = c["gpu_facts"]
-        facts, nan = k["facts"], k["padded_row_sdpa"]["float16"]
+        facts = k["facts"]
         rows.append(("GPU facts (vs the tests' fact sheet)", k["ok"],
                      f"{facts['name']}, capability {facts['capability']}, {facts['total_memory']} bytes, "
                      f"is_bf16_supported {facts['is_bf16_supported']} (native {facts['native_bf16']}); "
                      f"fp16 SDPA that runs: {[b for b, r in k['sdpa_runs']['float16'].items() if r['ran']]}; "
-                     f"NaN in an all-masked fp16 row: "
-                     f"{ {b: r.get('nan_in_all_masked_rows') for b, r in nan.items() if r['ran']} }; "
+                     f"all-masked row (fp16, bf16, fp32): {k['sdpa_summary']['fully_masked_row']}; "
+                     f"padded batch runs: {k['sdpa_summary']['sdpa_with_mask']}; "
                      f"notebook: {k['notebook_choices']}; sheet differences: {k['sheet_differences']}"))
     lines = [f"machine: {results['machine_line']}; mode {results['mode']}; {results['seconds']} s in all", "",
              "| check | ok | result |", "| --- | --- | --- |"]

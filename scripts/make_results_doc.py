@@ -84,9 +84,9 @@ def decoding_section(dec, run):
                  + " | | |")
     lines += ["", "Seconds: generation and scoring of each method's continuations. Which differences lie beyond "
               "the noise is stated in the write-up (paired intervals, `decoding.json` → `intervals.difference`). "
-              "The samplers draw by inverting the cumulative distribution with one uniform number per draw (top-p "
-              "beyond its 16 candidates draws four per row at a time and keeps the first in the nucleus), so a "
-              "seed gives other continuations than `torch.multinomial` would, from the same distributions.", ""]
+              "The samplers draw by inverting the cumulative distribution with one uniform number per row (top-k "
+              "among its k candidates, top-p among the sorted probabilities), so a seed gives other continuations "
+              "than `torch.multinomial` would, from the same distributions.", ""]
     return lines
 
 

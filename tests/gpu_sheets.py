@@ -17,15 +17,29 @@ Sources of the facts (each sheet names the ones it uses):
     the test environment; the same logic in Colab's 2.11): True when get_device_properties(device).major >= 8;
     else False when including_emulation=False; else whether a bf16 tensor can be created on the device (it can on
     a T4: emulation).
-  * TORCH_SDPA: aten/src/ATen/native/transformers/cuda/sdp_utils.cpp: the flash kernel needs compute capability
-    >= 8.0; below 8.0 the memory-efficient kernel takes fp16 and fp32 only (bf16 from 8.0 on).
+  * TORCH_SDPA: aten/src/ATen/native/transformers/cuda/sdp_utils.cpp (pytorch/pytorch main, 2026; its 2024 version
+    has the same capability rules): the flash and cuDNN kernels need compute capability >= 8.0 and fp16/bf16; below
+    8.0 the memory-efficient kernel takes fp16 and fp32 only (bf16 from 8.0 on); the math kernel takes every dtype;
+    flash takes no attn_mask at all (check_for_attn_mask), so a padded batch never runs it; cuDNN is moved to the
+    front of the order only on compute capability 9.x and 10.x (check_prefer_cudnn_attention), never below 9.0.
+  * TORCH_SDPA_ORDER: aten/src/ATen/Context.h, the default order SDPA tries: flash, memory-efficient, math, cuDNN. The
+    math kernel is enabled by default, so below 9.0 cuDNN is never reached unless asked for.
+  * SDPA_MASKED_ROWS: since torch 2.5 the math kernel and the fused memory-efficient and CPU flash kernels return 0
+    for a query row whose keys are all masked, where they returned NaN before (pytorch/pytorch pulls 131060, 131844,
+    133882: _safe_softmax in the math kernel, the same rule in the fused kernels). The NaN reports on left-padded rows
+    since then (unslothai/unsloth pull 9848: a B200, fp16, torch 2.13, transformers 5.15.1) come from a GPU where
+    cuDNN is preferred; what cuDNN returns for such a row on an 8.0 GPU is not established, so no sheet states it.
   * T4_MEMORY: NVIDIA T4 datasheet: 16 GB GDDR6; Colab: "All our T4s have 16GB"
-    (https://github.com/googlecolab/colabtools/issues/4134). torch.cuda.get_device_properties(0).total_memory on
-    Colab T4 runtimes, as printed in public Colab notebooks: 15079-15109 MiB depending on the driver; this sheet
-    takes 15102 MiB (15,835,594,752 bytes, about 15.8e9), nvidia-smi's total being larger (15360 MiB) than what
-    the CUDA context can allocate.
-  * A100_MEMORY: NVIDIA A100 datasheet: 40 GB HBM2 (Colab's paid A100); the sheet takes 40 GiB, the nominal size
-    (nothing in the notebook reads it).
+    (https://github.com/googlecolab/colabtools/issues/4134). total_memory is what CUDA reports
+    (cudaGetDeviceProperties' totalGlobalMem: torch.cuda.get_device_properties(0).total_memory, deviceQuery's "Total
+    amount of global memory"), the figure bench/gpu_check.py records and compares; not nvidia-smi's memory total. It
+    depends on the driver and the ECC setting: public deviceQuery outputs of a Tesla T4 give 15110 MiB
+    (15,843,721,216 bytes; a deviceQuery listing at chiemon.github.io/2024/12/25) and 14931 MiB (15,655,829,504 bytes;
+    bottlerocket-os/bottlerocket pull 3798). The sheet takes the first; total_memory_mib_published is the range.
+  * A100_MEMORY: NVIDIA A100 datasheet: 40 GB HBM2 (Colab's paid A100). total_memory as for the T4: public deviceQuery
+    outputs of an A100-SXM4-40GB give 40339 MiB (42,298,834,944 bytes; bottlerocket-os/bottlerocket pull 3873) and
+    40441 MiB (42,405,855,232 bytes; upb-pc2.atlassian.net, "NVIDIA A100 40GB with NVLINK"). The sheet takes the
+    first (nothing in the notebook reads it).
 """
 import types
 
@@ -35,29 +49,42 @@ SHEETS = {
     "colab-t4": dict(
         name="Tesla T4",
         capability=(7, 5),                                  # CUDA_GPUS
-        total_memory=15102 * 2**20,                         # T4_MEMORY
+        total_memory=15110 * 2**20,                         # T4_MEMORY: what CUDA reports
+        total_memory_mib_published=(14931, 15110),          # T4_MEMORY
         multi_processor_count=40,                           # TURING (40 SMs)
         bf16_tensor_creation=True,                          # TORCH_BF16: emulation succeeds
         is_bf16_supported=True,                             # TORCH_BF16, default including_emulation=True
         native_bf16=False,                                  # TURING; TORCH_BF16 with including_emulation=False
-        flash_sdpa=False,                                   # TORCH_SDPA
-        mem_efficient_sdpa_bf16=False,                      # TORCH_SDPA
-        sources=("CUDA_GPUS", "TURING", "TORCH_BF16", "TORCH_SDPA", "T4_MEMORY"),
+        sdpa_runs={"math": ("float16", "bfloat16", "float32"),       # TORCH_SDPA: the dtypes each kernel runs
+                   "mem_efficient": ("float16", "float32"), "flash": (), "cudnn": ()},
+        sdpa_with_mask={"float16": "mem_efficient", "bfloat16": "math",   # TORCH_SDPA, TORCH_SDPA_ORDER: the kernel
+                        "float32": "mem_efficient"},                    # a padded (masked) batch runs, per dtype
+        fully_masked_row={"math": "0", "mem_efficient": "0"},          # SDPA_MASKED_ROWS
+        sources=("CUDA_GPUS", "TURING", "TORCH_BF16", "TORCH_SDPA", "TORCH_SDPA_ORDER", "SDPA_MASKED_ROWS",
+                 "T4_MEMORY"),
     ),
     "colab-a100": dict(
         name="NVIDIA A100-SXM4-40GB",
         capability=(8, 0),                                  # CUDA_GPUS
-        total_memory=40 * 2**30,                            # A100_MEMORY (nominal)
+        total_memory=40339 * 2**20,                         # A100_MEMORY: what CUDA reports
+        total_memory_mib_published=(40339, 40441),          # A100_MEMORY
         multi_processor_count=108,                          # AMPERE
         bf16_tensor_creation=True,
         is_bf16_supported=True,                             # TORCH_BF16: major >= 8
         native_bf16=True,                                   # AMPERE
-        flash_sdpa=True,                                    # TORCH_SDPA
-        mem_efficient_sdpa_bf16=True,                       # TORCH_SDPA
-        sources=("CUDA_GPUS", "AMPERE", "TORCH_BF16", "TORCH_SDPA", "A100_MEMORY"),
+        sdpa_runs={"math": ("float16", "bfloat16", "float32"),       # TORCH_SDPA
+                   "mem_efficient": ("float16", "bfloat16", "float32"),
+                   "flash": ("float16", "bfloat16"), "cudnn": ("float16", "bfloat16")},
+        sdpa_with_mask={"float16": "mem_efficient", "bfloat16": "mem_efficient",   # TORCH_SDPA, TORCH_SDPA_ORDER
+                        "float32": "mem_efficient"},
+        fully_masked_row={"math": "0", "mem_efficient": "0"},          # SDPA_MASKED_ROWS
+        sources=("CUDA_GPUS", "AMPERE", "TORCH_BF16", "TORCH_SDPA", "TORCH_SDPA_ORDER", "SDPA_MASKED_ROWS",
+                 "A100_MEMORY"),
     ),
 }
 NO_GPU = "no-gpu"
+SDPA_ORDER = ("flash", "mem_efficient", "math", "cudnn")             # TORCH_SDPA_ORDER
+SDPA_TAKES_NO_MASK = ("flash",)                                      # TORCH_SDPA: check_for_attn_mask
 
 
 def apply(name, monkeypatch):

@@ -14,8 +14,11 @@ What they prove:
 - fine-tuning splits the effective batch into accumulated per-device batches, and on an injected
   torch.cuda.OutOfMemoryError restores the weights, halves the per-device batch, doubles the accumulation and ends
   with exactly the weights of a run started at the smaller batch; it gives up clearly at a per-device batch of 1;
+- the teacher's batches: on an injected torch.cuda.OutOfMemoryError the batch is halved and retried, and so is
+  every later one, with the rows of a run at the smaller batch; the rows cached before stay, each id once; it gives up
+  clearly at a batch of 1;
 - the fp16 guard: a tiny Qwen2 whose fp16 logits overflow (checked) is switched to fp32 and gives the fp32 run's
-  output, directly and through summarize_with_teacher_model; degenerate responses are counted;
+  output, directly and through summarize_with_teacher_model; degenerate summaries are counted;
 - both generate calls ignore a generation_config.json that sets other values (the output equals the plain one's,
   while plain model.generate's output does change);
 - the evaluate parity check reports the largest relative difference, and says it was skipped, without raising,
@@ -104,7 +107,7 @@ def test_setup_cell_ranges_are_the_requirements_and_its_pins_the_tested_versions
                 for line in (ROOT / "requirements" / "dev.txt").read_text().splitlines() if "==" in line)
     ranges = values["TESTED_RANGES"]
     assert {k: v for k, v in ranges.items() if k != "torch"} == requirements
-    assert ranges["torch"] == ">=2.2"                   # transformers' own floor; requirements.txt never names torch
+    assert ranges["torch"] == ">=2.5"     # SDPA returns 0 for fully masked rows; requirements.txt names no torch
     assert values["TESTED_VERSIONS"] == {k: pins[k] for k in ranges if k != "torch"}
 
 
@@ -128,10 +131,10 @@ def test_setup_cell_in_colab_installs_the_tested_version_of_what_is_outside_its_
     assert "installing: transformers==5.24.0" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("torch_version, shown", [("2.1.2", r"2\.1\.2"), (None, r"\(not installed\)")])
+@pytest.mark.parametrize("torch_version, shown", [("2.4.1", r"2\.4\.1"), (None, r"\(not installed\)")])
 def test_setup_cell_never_installs_torch_and_stops_when_it_is_outside_its_range(monkeypatch, torch_version, shown):
     pip = []
-    with pytest.raises(RuntimeError, match=rf"torch {shown} is outside the tested range >=2\.2.*never installs torch"):
+    with pytest.raises(RuntimeError, match=rf"torch {shown} is outside the tested range >=2\.5.*never installs torch"):
         run_setup_cell(monkeypatch, {**GOOD, "torch": torch_version, "transformers": "4.40.0"}, colab=True, pip=pip)
     assert pip == []                                   # not even transformers: the notebook stops first
 
@@ -344,12 +347,13 @@ def test_out_of_memory_at_a_device_batch_of_one_gives_up_clearly(nb, tiny_dir, t
     assert sizes == [4, 2, 1]
 
 
-def test_the_gpu_check_trains_with_the_colab_profiles_batches():
+def test_the_gpu_check_trains_and_teaches_with_the_colab_profiles_batches():
     sys.path.insert(0, str(ROOT / "bench"))
     import gpu_check
     colab = profiles_table()["colab"]
     assert (gpu_check.FULL["train_batch"], gpu_check.FULL["train_device_batch"]) == \
         (colab["train_batch_size"], colab["train_device_batch_size"])
+    assert gpu_check.FULL["teacher_batch"] == colab["teacher_batch_size"]
 
 
 # --- the teacher in fp16 -------------------------------------------------------------------------------------------
@@ -438,23 +442,100 @@ def test_degenerate_response(nb, text, degenerate):
     assert nb.degenerate_response(text) is degenerate
 
 
-def test_summarize_with_teacher_model_counts_degenerate_responses(nb, tiny_dir, teacher_tokenizer, monkeypatch,
-                                                                  capsys):
+def test_synthetic_data_counts_degenerate_summaries_and_missing_markers(nb, tiny_dir, teacher_tokenizer, tmp_path,
+                                                                       monkeypatch, capsys):
+    """Canned responses through the whole path (summarize_with_teacher_model, extract_tldr, the cache): "!!!!!!" and
+    "" are degenerate and lack the marker; the cache records which responses held it."""
+    tokenizer = teacher_tokenizer
     responses = ["!!!!!!", "TL;DR: The council approved it.", ""]
-    tokens = [teacher_tokenizer(r, add_special_tokens=False)["input_ids"] + [teacher_tokenizer.eos_token_id]
-              for r in responses]
+    canned = {tuple(nb.teacher_prompt_ids([article], tokenizer)[0]):
+              tokenizer(response, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+              for article, response in zip(ARTICLES, responses)}
 
-    def canned(model, input_ids, attention_mask, max_new_tokens, pad_token_id, eos_token_id, reload=None):
-        new, _ = nb.pad_batch([tokens[ARTICLES.index(a)] for a in order.pop(0)], pad_token_id, side="right")
+    def generate(model, input_ids, attention_mask, max_new_tokens, pad_token_id, eos_token_id, reload=None):
+        rows = [canned[tuple(ids[mask.bool()].tolist())] for ids, mask in zip(input_ids, attention_mask)]
+        new, _ = nb.pad_batch(rows, pad_token_id, side="right")
         return torch.cat([input_ids, new], dim=1), model
 
-    order = [ARTICLES]                                 # one batch, in this order (sort_by_length=False)
-    monkeypatch.setattr(nb, "guarded_teacher_generate", canned)
-    stats = {}
+    monkeypatch.setattr(nb, "guarded_teacher_generate", generate)
     model = nb.load_causal_lm(str(tiny_dir / "teacher"), device="cpu", dtype=torch.float32)
-    nb.summarize_with_teacher_model(ARTICLES, model, teacher_tokenizer, 8, 3, sort_by_length=False, stats=stats)
-    assert stats["degenerate"] == 2
-    assert "2 degenerate (empty or one character repeated)" in capsys.readouterr().out
+    articles = [{"id": f"a{i}", "article": text} for i, text in enumerate(ARTICLES)]
+    cache = str(tmp_path / "cache.jsonl")
+    rows = nb.generate_synthetic_data_for_distillation(articles, model, tokenizer, cache, 8, batch_size=3)
+    assert [row["summary"] for row in rows] == ["!!!!!!", "The council approved it.", ""]
+    assert [nb.read_teacher_cache(cache)[a["id"]]["tldr_found"] for a in articles] == [False, True, False]
+    assert "2 responses without 'TL;DR:' kept whole; 2 degenerate (empty or one character repeated)" in \
+        capsys.readouterr().out
+
+
+# --- the teacher's batch: halved when the GPU runs out of memory --------------------------------------------------
+
+def _articles(n):
+    return [{"id": f"a{i}", "article": f"Story {i}: " + " ".join(f"word{i}x{j}" for j in range(10 + 3 * i))}
+            for i in range(n)]
+
+
+def _cache_ids(path):
+    with open(path) as f:
+        return [json.loads(line)["id"] for line in f]
+
+
+def _out_of_memory_when(model, fails, monkeypatch):
+    """model.generate raises torch.cuda.OutOfMemoryError when fails(call number, batch size) says so; returns the
+    batch size of every call."""
+    sizes, real_generate = [], model.generate
+
+    def generate(*args, **kwargs):
+        sizes.append(kwargs["input_ids"].shape[0])
+        if fails(len(sizes), sizes[-1]):
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB (injected)")
+        return real_generate(*args, **kwargs)
+
+    monkeypatch.setattr(model, "generate", generate)
+    return sizes
+
+
+def test_teacher_out_of_memory_halves_the_batch_and_gives_the_smaller_batchs_rows(nb, tiny_dir, teacher_tokenizer,
+                                                                                  tmp_path, monkeypatch, capsys):
+    """A GPU that holds at most 2 prompts: the batch of 8 fails, then 4, and the run goes on at 2. Every article is
+    summarised once, and the rows (and the cache) are those of a run started at batch 2, whose batches these are."""
+    model = nb.load_causal_lm(str(tiny_dir / "teacher"), device="cpu", dtype=torch.float32)
+    articles = _articles(9)
+    reference = nb.generate_synthetic_data_for_distillation(articles, model, teacher_tokenizer,
+                                                            str(tmp_path / "reference.jsonl"), 4, batch_size=2)
+    sizes = _out_of_memory_when(model, lambda call, size: size > 2, monkeypatch)
+    cache = str(tmp_path / "cache.jsonl")
+    rows = nb.generate_synthetic_data_for_distillation(articles, model, teacher_tokenizer, cache, 4, batch_size=8)
+    assert sizes == [8, 4, 2, 2, 2, 2, 1]
+    assert rows == reference
+    assert sorted(_cache_ids(cache)) == sorted(a["id"] for a in articles)              # each id once
+    assert nb.read_teacher_cache(cache) == nb.read_teacher_cache(str(tmp_path / "reference.jsonl"))
+    printed = capsys.readouterr().out
+    assert "out of GPU memory at a batch of 8: retrying it as batches of 4" in printed
+    assert "out of GPU memory at a batch of 4: retrying it as batches of 2" in printed
+
+
+def test_teacher_out_of_memory_keeps_the_cached_batches(nb, tiny_dir, teacher_tokenizer, tmp_path, monkeypatch):
+    """The second batch fails once: it is retried as batches of half its size; the first batch's rows, already
+    cached, are neither lost nor generated again. When a batch of one fails, a RuntimeError says so, and the
+    batches that finished before it stay cached."""
+    model = nb.load_causal_lm(str(tiny_dir / "teacher"), device="cpu", dtype=torch.float32)
+    articles = _articles(8)
+    cache = str(tmp_path / "cache.jsonl")
+    sizes = _out_of_memory_when(model, lambda call, size: call == 2, monkeypatch)
+    rows = nb.generate_synthetic_data_for_distillation(articles, model, teacher_tokenizer, cache, 4, batch_size=4)
+    assert sizes == [4, 4, 2, 2]
+    ids = _cache_ids(cache)
+    assert sorted(ids) == sorted(a["id"] for a in articles) and [r["id"] for r in rows] == [a["id"] for a in articles]
+    assert set(ids[:4]) == {"a7", "a6", "a5", "a4"}          # the longest four, the first batch, written once
+
+    monkeypatch.undo()
+    sizes = _out_of_memory_when(model, lambda call, size: call > 1, monkeypatch)
+    more = _articles(11)                                    # three more: a10 and a9 fit, then a8 alone fails
+    with pytest.raises(RuntimeError, match="out of GPU memory even at a batch of 1"):
+        nb.generate_synthetic_data_for_distillation(more, model, teacher_tokenizer, cache, 4, batch_size=2)
+    assert sizes == [2, 1]
+    assert sorted(_cache_ids(cache)) == sorted([a["id"] for a in articles] + ["a10", "a9"])
 
 
 # --- generation settings: nothing inherited from generation_config.json -------------------------------------------

@@ -1,13 +1,19 @@
 """Part 1.2 (knowledge distillation): prompt formats, truncation, label masking, the resumable teacher cache,
 fine-tuning and ROUGE. Models are the random tiny stand-ins of tests/hub_mirrors.py (the tiny_dir fixture) unless a test needs SmolLM2's real
 tokenizer and chat template."""
+import ast
+import io
 import json
 import pathlib
+import re
+import tokenize
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+
+from notebook import code_cells
 
 DATA = pathlib.Path(__file__).resolve().parents[1] / "data"
 ARTICLES = (str(DATA / "cnn_dailymail"), "offline")   # the offline profile's articles, laid out like the Hub's
@@ -40,6 +46,58 @@ def _articles(n, words=30):
     """n distinct short articles with ids."""
     return [{"id": f"a{i}", "article": f"Story {i}: " + " ".join(f"word{i}x{j}" for j in range(words + 3 * i))}
             for i in range(n)]
+
+
+# --- the graded functions' shape -------------------------------------------------------------------------------
+# The assignment describes each graded function of Part 1.2 as a formatting step, a tokenizer call and a call of
+# model.generate; caching, progress, statistics, the out-of-memory back-off and length sorting belong to the given
+# functions (generate_synthetic_data_for_distillation, fine_tune_student_model) or to the folded machinery cells.
+
+GRADED_PART_12 = ("prepare_articles_for_student_model", "summarize_with_student_model", "prepare_articles_teacher",
+                  "summarize_with_teacher_model", "prepare_data_for_distillation")
+MAX_CODE_LINES, MAX_PARAMETERS = 25, 8
+
+
+def code_lines(source, function):
+    """Lines of `function` (an ast.FunctionDef of `source`, decorators included) that hold code: blank lines,
+    comment-only lines and the docstrings of the function and of any function nested in it are not counted."""
+    docstrings = set()
+    for node in ast.walk(function):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.body \
+                and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant) \
+                and isinstance(node.body[0].value.value, str):
+            docstrings.update(range(node.body[0].lineno, node.body[0].end_lineno + 1))
+    layout = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+    lines = set()
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type not in layout:
+            lines.update(range(token.start[0], token.end[0] + 1))
+    first = min([function.lineno] + [decorator.lineno for decorator in function.decorator_list])
+    return len({line for line in lines if first <= line <= function.end_lineno} - docstrings)
+
+
+def _definition(name):
+    """(cell source, ast.FunctionDef) of the notebook's definition of `name`."""
+    source = next(s for s in code_cells("defs") if re.search(rf"^def {name}\(", s, flags=re.M))
+    return source, next(node for node in ast.parse(source).body
+                        if isinstance(node, ast.FunctionDef) and node.name == name)
+
+
+def test_code_lines_counts_code_only():
+    source = ('@decorator\ndef f(a,\n      b):\n    """Doc\n    string."""\n\n    # a comment\n    x = [a,\n'
+              '         b]   # trailing\n    def g():\n        """Nested doc."""\n        return x\n    return g\n\ny = 1\n')
+    function = ast.parse(source).body[0]
+    assert code_lines(source, function) == 8     # decorator, 2 signature lines, 2 of x, def g, return x, return g
+
+
+@pytest.mark.parametrize("name", GRADED_PART_12)
+def test_graded_part_12_functions_do_their_step_and_no_more(name):
+    source, function = _definition(name)
+    arguments = function.args
+    n_parameters = (len(arguments.posonlyargs) + len(arguments.args) + len(arguments.kwonlyargs)
+                    + (arguments.vararg is not None) + (arguments.kwarg is not None))
+    assert code_lines(source, function) <= MAX_CODE_LINES, code_lines(source, function)
+    assert n_parameters <= MAX_PARAMETERS, n_parameters
 
 
 # --- data -------------------------------------------------------------------------------------------------------
@@ -163,19 +221,64 @@ def test_extract_tldr(nb, response, expected):
     assert nb.extract_tldr(response) == expected
 
 
-def test_teacher_batching_order_does_not_change_summaries(nb, tiny_dir, teacher_tokenizer):
-    """Greedy teacher summaries are the same length-sorted, unsorted, and one article at a time, and come back in
-    the articles' order; stats count padding (none when each batch holds one article)."""
+def test_teacher_batching_does_not_change_summaries(nb, tiny_dir, teacher_tokenizer, tmp_path):
+    """Greedy teacher summaries are the same in batches of 3 taken in the order given, one article at a time, and
+    through generate_synthetic_data_for_distillation's longest-first batches; they come back in the articles' order,
+    with return_found a flag per article."""
     model = nb.load_causal_lm(str(tiny_dir / "teacher"), device="cpu", dtype=torch.float32)
-    texts = [a["article"] for a in _articles(5)]
-    stats_one, stats_sorted = {}, {}
-    one_by_one = nb.summarize_with_teacher_model(texts, model, teacher_tokenizer, 6, 1, stats=stats_one)
-    sorted_ = nb.summarize_with_teacher_model(texts, model, teacher_tokenizer, 6, 3, stats=stats_sorted)
-    unsorted = nb.summarize_with_teacher_model(texts, model, teacher_tokenizer, 6, 3, sort_by_length=False)
-    assert sorted_ == unsorted == one_by_one
-    assert stats_one["padded_positions"] <= stats_sorted["padded_positions"]
-    assert stats_one["new_tokens"] > 0 and stats_one["positions"] > 0
+    articles = _articles(5)
+    texts = [a["article"] for a in articles]
+    one_by_one = nb.summarize_with_teacher_model(texts, model, teacher_tokenizer, 6, 1)
+    batched, found = nb.summarize_with_teacher_model(texts, model, teacher_tokenizer, 6, 3, return_found=True)
+    rows = nb.generate_synthetic_data_for_distillation(articles, model, teacher_tokenizer,
+                                                       str(tmp_path / "cache.jsonl"), 6, batch_size=3)
+    assert batched == one_by_one == [row["summary"] for row in rows]
+    assert len(found) == 5 and all(isinstance(flag, bool) for flag in found)
     assert nb.summarize_with_teacher_model([], model, teacher_tokenizer) == []
+    with pytest.raises(ValueError, match="batch_size"):
+        nb.summarize_with_teacher_model(texts, model, teacher_tokenizer, 6, 0)
+
+
+def test_teacher_generates_from_the_chat_prompt_with_the_assignments_system_prompt(nb, tiny_dir, teacher_tokenizer,
+                                                                                  monkeypatch):
+    """The token ids summarize_with_teacher_model hands to generate() are the chat template's rendering of each
+    article (prepare_articles_teacher): the assignment's system prompt once, never the template's default one."""
+    model = nb.load_causal_lm(str(tiny_dir / "teacher"), device="cpu", dtype=torch.float32)
+    seen, real_generate = [], model.generate
+
+    def spy(*args, **kwargs):
+        seen.extend(ids[mask.bool()].tolist() for ids, mask in zip(kwargs["input_ids"], kwargs["attention_mask"]))
+        return real_generate(*args, **kwargs)
+
+    monkeypatch.setattr(model, "generate", spy)
+    articles = ["The river flooded the town on Monday.", "The council approved the budget after a long debate."]
+    nb.summarize_with_teacher_model(articles, model, teacher_tokenizer, 2, batch_size=2)
+    prompts = [teacher_tokenizer.decode(ids) for ids in seen]
+    assert prompts == nb.prepare_articles_teacher(articles, teacher_tokenizer)
+    for prompt in prompts:
+        assert prompt.count(nb.TEACHER_SYSTEM_PROMPT) == 1 and prompt.count("<|im_start|>system") == 1
+        assert "You are Qwen" not in prompt
+
+
+def test_summarize_longest_first_batches_longest_first_and_counts(nb, capsys):
+    """Batches run from the longest item (ties in their order); the counts of missing markers and degenerate
+    summaries are returned and printed; nothing runs for no items; a bad batch_size is named."""
+    lengths = [5, 9, 5, 7, 9, 1, 5]
+    seen = []
+
+    def summarize_batch(positions):
+        seen.append(list(positions))
+        return ["" if p == 5 else f"summary {p}" for p in positions], [p % 2 == 0 for p in positions]
+
+    counts = nb.summarize_longest_first(summarize_batch, lengths, 3)
+    assert seen == [[1, 4, 3], [0, 2, 6], [5]]
+    assert (counts["summaries"], counts["missing_marker"], counts["degenerate"], counts["batch_size"]) == (7, 3, 1, 3)
+    printed = capsys.readouterr().out
+    assert "teacher: 7 summaries in" in printed
+    assert "3 responses without 'TL;DR:' kept whole; 1 degenerate (empty or one character repeated)" in printed
+    assert nb.summarize_longest_first(summarize_batch, [], 3)["summaries"] == 0 and len(seen) == 3
+    with pytest.raises(ValueError, match="batch_size"):
+        nb.summarize_longest_first(summarize_batch, lengths, 0)
 
 
 # --- the resumable teacher cache --------------------------------------------------------------------------------

@@ -47,7 +47,9 @@ def test_toy_run_figures_are_the_ones_each_check_promises(nb, toy_run):
     assert checks["greedy"]["float32"]["rows_identical"] == sizes["decode_batch"]
     assert "float16" in checks["greedy"]
     assert checks["topp"]["draws_outside_hf_nucleus"] == 0
-    assert set(checks["samplers"]["ratios"]) == {f"{m} {v}" for m, v in gpu_check.bench_samplers.QUICK}
+    assert set(checks["samplers"]["ratios"]) == {f"{m} {v}" for m, v in gpu_check.bench_samplers.SETTINGS}
+    assert checks["samplers"]["ok"]                       # the toy run's timings are not judged
+    assert gpu_check.FULL["judge_speed"] and not gpu_check.TOY["judge_speed"]
     assert len(checks["training"]["losses"]) == 2
     assert checks["teacher"]["new_tokens"] == sizes["teacher_new_tokens"] and checks["teacher"]["dtype"] == "float16"
     guard = checks["fp16_guard"]
@@ -81,28 +83,61 @@ def test_notebook_definitions_load_without_a_package_the_gpu_machine_lacks(missi
 def test_toy_run_records_the_devices_facts_and_the_padded_row_sdpa_test(toy_run):
     facts = toy_run[1]["checks"]["gpu_facts"]
     assert facts["facts"]["name"] is None and facts["sheet_differences"] == "CPU: no sheet"
-    assert set(facts["padded_row_sdpa"]) == {"float16", "bfloat16"}
+    assert set(facts["padded_row_sdpa"]) == {"float16", "bfloat16", "float32"}
     math_fp16 = facts["padded_row_sdpa"]["float16"]["math"]
     assert math_fp16["ran"] and math_fp16["nan_elsewhere"] is False     # real positions never NaN
+    assert facts["sdpa_summary"]["fully_masked_row"]["math"] == "0"      # torch >= 2.5 on this CPU
+    assert set(facts["sdpa_summary"]["sdpa_with_mask"]) == {"float16", "bfloat16", "float32"}
     assert facts["notebook_choices"] == {"part_1_1_dtype": "torch.float32", "teacher_load_dtype": "torch.float32",
                                          "trainer_precision": {"fp16": False, "bf16": False},
                                          "after_fp16_overflow": "torch.float32"}
 
 
+def _run(output=None):
+    if output is None:
+        return {"ran": False, "error": "refused"}
+    masked = torch.zeros_like(output, dtype=torch.bool)
+    masked[0, :, :2] = True
+    return {"ran": True, "nan_in_all_masked_rows": bool(output[masked].isnan().any()),
+            "all_masked_rows_zero": bool((output[masked] == 0).all()), "nan_elsewhere": False, "output": output}
+
+
+def test_sdpa_summary_names_the_kernel_a_padded_batch_ran_and_what_each_returns_for_a_masked_row():
+    """Synthetic runs: the default's output is mem_efficient's bit for bit; cuDNN writes NaN into the all-masked
+    rows, math and mem_efficient 0 (with slightly different real rows); flash refuses the mask."""
+    zero_rows = torch.ones(2, 4, 6, 16)
+    zero_rows[0, :, :2] = 0
+    other = zero_rows * 1.001
+    nan_rows = zero_rows.clone()
+    nan_rows[0, :, :2] = float("nan")
+    padded = {"float16": {"default": _run(zero_rows), "math": _run(other), "mem_efficient": _run(zero_rows),
+                          "flash": _run(), "cudnn": _run(nan_rows)}}
+    sdpa = {"float16": {"math": _run(zero_rows), "mem_efficient": _run(zero_rows), "flash": _run(zero_rows),
+                        "cudnn": _run()}}
+    summary = gpu_check.sdpa_summary(sdpa, padded)
+    assert summary["sdpa_with_mask"] == {"float16": "mem_efficient"}
+    assert summary["fully_masked_row"] == {"math": "0", "mem_efficient": "0", "cudnn": "NaN"}
+    assert summary["sdpa_runs"] == {"math": ("float16",), "mem_efficient": ("float16",), "flash": ("float16",),
+                                    "cudnn": ()}
+
+
 @pytest.mark.parametrize("name", ["colab-t4", "colab-a100"])
 def test_what_the_gpu_check_records_is_what_the_fact_sheet_says(name, monkeypatch):
     """Under a fact sheet, gpu_check's device_facts reads the same facts in the same keys, so a real GPU's record
-    compares with its sheet key by key; a differing fact shows up in sheet_differences."""
+    compares with its sheet key by key; a differing fact shows up in sheet_differences, and a total memory outside
+    the published range too."""
     import gpu_sheets
     sheet = gpu_sheets.apply(name, monkeypatch)
     facts = gpu_check.device_facts(torch.device("cuda"))
-    sdpa = {"float16": {"flash": {"ran": sheet["flash_sdpa"]}},
-            "bfloat16": {"mem_efficient": {"ran": sheet["mem_efficient_sdpa_bf16"]}}}
-    assert gpu_check.sheet_differences(facts, sdpa, gpu_sheets) == {}
+    summary = {"sdpa_runs": dict(sheet["sdpa_runs"]), "sdpa_with_mask": dict(sheet["sdpa_with_mask"]),
+               "fully_masked_row": dict(sheet["fully_masked_row"])}
+    assert gpu_check.sheet_differences(facts, summary, gpu_sheets) == {}
     assert facts["is_bf16_supported"] is True and facts["native_bf16"] is sheet["native_bf16"]
-    sdpa["float16"]["flash"]["ran"] = not sheet["flash_sdpa"]
-    assert gpu_check.sheet_differences(facts, sdpa, gpu_sheets) == {"flash_sdpa": [sheet["flash_sdpa"],
-                                                                                   not sheet["flash_sdpa"]]}
+    summary["sdpa_with_mask"]["float16"] = "cudnn"
+    summary["fully_masked_row"]["mem_efficient"] = "NaN"
+    assert set(gpu_check.sheet_differences(facts, summary, gpu_sheets)) == {"sdpa_with_mask", "fully_masked_row"}
+    facts["total_memory"] = (sheet["total_memory_mib_published"][1] + 1) * 2**20
+    assert "total_memory" in gpu_check.sheet_differences(facts, summary, gpu_sheets)
 
 
 def test_machine_info_names_native_bf16_not_torchs_default_answer(monkeypatch):

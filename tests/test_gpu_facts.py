@@ -9,6 +9,9 @@ What they prove:
   the colab profile's batch plan (4 per device x 2 accumulated) on both; after an fp16 overflow the teacher goes to
   fp32 on a T4 (asking torch.cuda.is_bf16_supported() would send it to emulated bf16) and to bf16 on an A100;
   require_cuda lets the runs go ahead on both, and without a GPU returns False after its banner;
+- the sheets' attention facts follow torch's SDPA rules (which kernels run on the GPU, which one a left-padded,
+  masked batch runs), every dtype the notebook runs a causal LM in gets a kernel that returns 0 for a fully masked
+  row there, and the set-up cell refuses a torch older than 2.5, whose kernels returned NaN;
 - the colab profile without a GPU runs every cell of the notebook: every function is defined, the banner says how
   to get a T4, no model or dataset is loaded and no result file is written;
 - with the default parameters the extras do nothing: no model is reloaded and no result file written;
@@ -70,7 +73,51 @@ def test_the_t4_sheet_is_a_15_gb_turing_card_whose_default_bf16_answer_is_emulat
     sheet = gpu_sheets.apply("colab-t4", monkeypatch)
     assert 15.0e9 < sheet["total_memory"] < 16.0e9 and sheet["capability"] == (7, 5)
     assert torch.cuda.is_bf16_supported() and not torch.cuda.is_bf16_supported(including_emulation=False)
-    assert not sheet["flash_sdpa"] and not sheet["mem_efficient_sdpa_bf16"]
+    assert sheet["sdpa_runs"]["flash"] == sheet["sdpa_runs"]["cudnn"] == ()
+    assert "bfloat16" not in sheet["sdpa_runs"]["mem_efficient"]
+
+
+# --- attention on a left-padded batch, from the sheets' SDPA facts --------------------------------------------------
+
+@pytest.mark.parametrize("name", GPUS)
+def test_the_sheets_sdpa_facts_follow_torchs_rules(name):
+    """sdp_utils.cpp's rules, applied to the sheet's compute capability: flash and cuDNN from 8.0 on, fp16/bf16 only;
+    the memory-efficient kernel takes bf16 from 8.0 on; math takes everything. The kernel a masked batch runs is the
+    first of Context.h's order (flash, mem_efficient, math, cudnn) that runs the dtype and takes a mask; cuDNN would
+    go first only on 9.x/10.x, which no sheet is."""
+    sheet = gpu_sheets.SHEETS[name]
+    ampere = sheet["capability"] >= (8, 0)
+    assert sheet["capability"][0] not in (9, 10)
+    half = ("float16", "bfloat16") if ampere else ()
+    assert set(sheet["sdpa_runs"]["flash"]) == set(sheet["sdpa_runs"]["cudnn"]) == set(half)
+    assert set(sheet["sdpa_runs"]["mem_efficient"]) == {"float16", "float32", *(("bfloat16",) if ampere else ())}
+    assert set(sheet["sdpa_runs"]["math"]) == {"float16", "bfloat16", "float32"}
+    for dtype, picked in sheet["sdpa_with_mask"].items():
+        first = next(backend for backend in gpu_sheets.SDPA_ORDER if dtype in sheet["sdpa_runs"][backend]
+                     and backend not in gpu_sheets.SDPA_TAKES_NO_MASK)
+        assert picked == first, (dtype, picked, first)
+
+
+@pytest.mark.parametrize("name", GPUS)
+def test_every_dtype_the_notebook_runs_gets_a_kernel_that_returns_zero_for_a_fully_masked_row(name, monkeypatch):
+    """Why load_causal_lm needs nothing more than "sdpa" for left-padded batches: on each GPU, for each dtype the
+    notebook runs a causal LM in (Part 1.1's, the teacher's load dtype, and the dtype after an fp16 overflow), the
+    kernel a masked batch runs returns 0 for a row whose keys are all masked (torch >= 2.5). On a CPU this is checked
+    on this machine's torch (tests/test_left_padding.py)."""
+    nb, sheet = _defs_under(name, monkeypatch)
+    fp16 = _fake_parameter_model(torch.float16, "cuda")
+    dtypes = {nb.DTYPE, nb.teacher_load_dtype(nb.DEVICE), nb.safer_dtype(fp16)}
+    for dtype in dtypes:
+        kernel = sheet["sdpa_with_mask"][str(dtype).replace("torch.", "")]
+        assert sheet["fully_masked_row"].get(kernel) == "0", (dtype, kernel)
+
+
+def test_the_set_up_cell_refuses_a_torch_whose_sdpa_returned_nan_for_fully_masked_rows():
+    cell = next(c for c in _code_cells() if "setup" in c["metadata"].get("tags", []))
+    ranges = next(ast.literal_eval(node.value) for node in ast.parse("".join(cell["source"])).body
+                  if isinstance(node, ast.Assign) and node.targets[0].id == "TESTED_RANGES")
+    from packaging.specifiers import SpecifierSet
+    assert "2.4.1" not in SpecifierSet(ranges["torch"]) and "2.5.0" in SpecifierSet(ranges["torch"])
 
 
 @pytest.mark.parametrize("name", [*GPUS, gpu_sheets.NO_GPU])
