@@ -1,9 +1,9 @@
 """Teacher throughput: length-sorted batches vs unsorted batches vs one article at a time.
 
 Runs the notebook's summarize_with_teacher_model (greedy, KV cache) on the offline teacher, SmolLM2-135M-Instruct,
-over the committed training articles, and prints generated tokens per second and the fraction of computed positions
-that were padding (left padding of the prompts plus the slots after a sequence's EOS while others in its batch
-still run).
+over the committed training articles, in the order generate_synthetic_data_for_distillation uses (longest prompt
+first), in the articles' own order, and one article at a time, and prints articles per second and the fraction of
+prompt positions that were left padding.
 
     python bench/bench_teacher.py [--n-articles 30] [--batch-size 10] [--max-new-tokens 48] [--threads N] [--bf16]
 """
@@ -48,27 +48,29 @@ def main():
           f"prompts {min(lengths)}-{max(lengths)} tokens, greedy, max_new_tokens={args.max_new_tokens}")
     nb.summarize_with_teacher_model(articles[:2], model, tokenizer, 4, 2)                  # warm-up
 
-    modes = [("length-sorted batches", args.batch_size, True), ("unsorted batches", args.batch_size, False),
-             ("one article at a time", 1, True)]
+    longest_first = sorted(range(len(articles)), key=lambda i: lengths[i], reverse=True)
+    modes = [("length-sorted batches", args.batch_size, longest_first),
+             ("unsorted batches", args.batch_size, list(range(len(articles)))),
+             ("one article at a time", 1, list(range(len(articles))))]
     results = {}
-    for name, batch_size, sort in modes:
-        stats = {}
+    for name, batch_size, order in modes:
         began = time.perf_counter()
-        summaries = nb.summarize_with_teacher_model(articles, model, tokenizer, args.max_new_tokens, batch_size,
-                                                    args.article_max_tokens, sort_by_length=sort, stats=stats)
-        stats["wall"] = time.perf_counter() - began
-        stats["summaries"] = summaries
-        results[name] = stats
+        summaries = nb.summarize_with_teacher_model([articles[i] for i in order], model, tokenizer,
+                                                    args.max_new_tokens, batch_size, args.article_max_tokens)
+        seconds = time.perf_counter() - began
+        batches = [[lengths[i] for i in order[j:j + batch_size]] for j in range(0, len(order), batch_size)]
+        padded = sum(len(b) * max(b) - sum(b) for b in batches) / sum(len(b) * max(b) for b in batches)
+        results[name] = dict(seconds=seconds, padded=padded,
+                             summaries=dict(zip(order, summaries)))
 
     base = results["one article at a time"]
-    print(f"\n| mode | batch | new tokens | seconds | tokens/s | vs one at a time | padded positions |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("\n| mode | batch | seconds | articles/s | vs one at a time | prompt positions that are padding |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, batch_size, _ in modes:
-        s = results[name]
-        rate = s["new_tokens"] / s["seconds"]
-        print(f"| {name} | {batch_size} | {s['new_tokens']} | {s['seconds']:.1f} | {rate:.1f} | "
-              f"{rate / (base['new_tokens'] / base['seconds']):.2f}x | {s['padded_positions'] / s['positions']:.1%} |")
-    same = sum(a == b for a, b in zip(results["length-sorted batches"]["summaries"], base["summaries"]))
+        r = results[name]
+        print(f"| {name} | {batch_size} | {r['seconds']:.1f} | {len(articles) / r['seconds']:.2f} | "
+              f"{base['seconds'] / r['seconds']:.2f}x | {r['padded']:.1%} |")
+    same = sum(results["length-sorted batches"]["summaries"][i] == base["summaries"][i] for i in range(len(articles)))
     print(f"\n{same} of {len(articles)} greedy summaries identical between sorted batches and one at a time "
           f"(batching changes float rounding only). Load average now {os.getloadavg()[0]:.1f}.")
 

@@ -22,7 +22,12 @@ cells, tests/test_decoding.py). Checks, each timed:
      with and without emulation, the SDPA backends enabled and which of them run (fp16, bf16, fp32), which one
      PyTorch picks for a left-padded (masked) batch, and whether it returns NaN or 0 for a query row whose keys are
      all masked (a left-padding position), per backend and dtype; plus the notebook's
-     choices on this device (Part 1.1 dtype, teacher load dtype, Trainer precision, fallback after an overflow).
+     choices on this device (Part 1.1 dtype, teacher load dtype, Trainer precision, fallback after an overflow);
+  8. the time plan: the phases of docs/colab.md's table "Time plan of a Run all on a free T4", each with the
+     table's estimate (for a T4) and the time measured here for the colab profile's counts (read from the
+     notebook's PROFILES): loads from a local folder, the five 1.1.5 decoding runs, the teacher's prefill and
+     decoding steps, fine-tuning steps and the student's summary batches, multiplied out; a phase it cannot run
+     (downloads, scoring with real tokenizers) says why.
 Writes the results as JSON (results/gpu/gpu_check.json; --toy: results/gpu/toy/gpu_check.json) and prints a
 Markdown table. Figures from an H200 are H200 figures, not T4 ones.
 """
@@ -36,6 +41,7 @@ import pathlib
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import types
 
@@ -44,19 +50,24 @@ from transformers import GPT2Config, GPT2LMHeadModel, Qwen2Config, Qwen2ForCausa
 
 import bench_samplers
 from common import load_definitions, machine, machine_info, timed, zipf_logits
+from notebook import profiles_table
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
-# GPT-2 small and Qwen2.5-1.5B(-Instruct) as their config.json files give them; the colab profile's sizes.
+# GPT-2 small and Qwen2.5-1.5B(-Instruct) as their config.json files give them; the colab profile's sizes, the
+# batches and lengths read from the notebook's PROFILES, so that a changed profile is what gets measured.
+COLAB = profiles_table()["colab"]
 FULL = dict(
     gpt2=dict(vocab_size=50257, n_positions=1024, n_embd=768, n_layer=12, n_head=12),
     qwen=dict(vocab_size=151936, hidden_size=1536, intermediate_size=8960, num_hidden_layers=28,
               num_attention_heads=12, num_key_value_heads=2, max_position_embeddings=32768, rope_theta=1e6,
               rms_norm_eps=1e-6, tie_word_embeddings=True),
-    decode_batch=100, decode_prompt_len=(20, 40), decode_new_tokens=100,
+    decode_batch=COLAB["decode_batch_size"], decode_prompt_len=(20, 40), decode_new_tokens=COLAB["max_len"],
     topp_batch=100, topp_p=0.7, repeats=10, judge_speed=True,
-    train_batch=8, train_device_batch=4, train_len=833, train_summary_len=100,   # the colab profile's
-    teacher_batch=64, teacher_prompt_len=(700, 750), teacher_new_tokens=128,     # the colab profile's
+    train_batch=COLAB["train_batch_size"], train_device_batch=COLAB["train_device_batch_size"], train_len=833,
+    train_summary_len=100,
+    teacher_batch=COLAB["teacher_batch_size"], teacher_prompt_len=(700, 750),
+    teacher_new_tokens=COLAB["teacher_max_new_tokens"],
     pytest_select=None,
 )
 TOY = dict(
@@ -206,7 +217,8 @@ def check_sampler_speed(nb, device, sizes):
     shape = (sizes["topp_batch"], sizes["gpt2"]["vocab_size"])
     soft, rows = bench_samplers.measure(nb, shape, torch.float32, bench_samplers.SETTINGS, sizes["repeats"], device)
     slower = [f"{m} {v}" for (m, v), (_, hf, speedup) in rows.items() if hf is not None and speedup < 1]
-    return {"ok": not (slower and sizes["judge_speed"]), "slower_than_hf": slower, "logits": list(shape), "softmax_ms": round(soft * 1e3, 3),
+    return {"ok": not (slower and sizes["judge_speed"]), "slower_than_hf": slower, "logits": list(shape),
+            "softmax_ms": round(soft * 1e3, 3),
             "ratios": {f"{m} {v}": {"ours_over_softmax": round(a, 2), "hf_over_ours": b and round(c, 1)}
                        for (m, v), (a, b, c) in rows.items()}}
 
@@ -265,8 +277,9 @@ def check_training(nb, device, sizes):
 
 def check_teacher(nb, device, sizes):
     """Greedy generation with a Qwen2.5-1.5B-shaped model in fp16 (as Colab loads the teacher on a T4):
-    teacher_batch left-padded prompts, exactly teacher_new_tokens new tokens; seconds (after a 2-token warm-up)
-    and peak memory."""
+    teacher_batch left-padded prompts, exactly teacher_new_tokens new tokens; seconds (after a 2-token warm-up),
+    the prompt's forward pass alone (prefill_seconds, last position's logits only, as generate computes them) and
+    the rest per new token (seconds_per_step), and peak memory."""
     free_memory()
     dtype = torch.float16
     torch.manual_seed(0)
@@ -276,9 +289,11 @@ def check_teacher(nb, device, sizes):
     n_new = sizes["teacher_new_tokens"]
     ids, mask = left_padded_batch(sizes["teacher_batch"], sizes["teacher_prompt_len"], eos, eos, device, seed=1)
     settings = dict(do_sample=False, num_beams=1, pad_token_id=eos, eos_token_id=eos, use_cache=True)
+    prefill = lambda: model(input_ids=ids, attention_mask=mask, logits_to_keep=1).logits[:, -1]  # noqa: E731
     with torch.no_grad():
-        prompt_logits = model(input_ids=ids, attention_mask=mask).logits[:, -1]
+        prefill()
         model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=2, **settings)       # warm-up
+        prompt_logits, prefill_seconds = timed(prefill)         # the prompt's pass alone, as generate makes it
         out, seconds = timed(lambda: model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=n_new,
                                                     min_new_tokens=n_new, **settings))
     n_params = sum(p.numel() for p in model.parameters())
@@ -286,6 +301,8 @@ def check_teacher(nb, device, sizes):
               "dtype": str(dtype).replace("torch.", ""), "parameters_millions": round(n_params / 1e6, 1),
               "batch": sizes["teacher_batch"], "prompt_tokens": ids.shape[1], "new_tokens": n_new,
               "seconds": round(seconds, 2), "tokens_per_s": round(sizes["teacher_batch"] * n_new / seconds),
+              "prefill_seconds": round(prefill_seconds, 4),
+              "seconds_per_step": round(max(seconds - prefill_seconds, 0.0) / n_new, 5),
               "peak_gib": peak_gib(device)}
     del model
     free_memory()
@@ -479,6 +496,177 @@ def check_gpu_facts(nb, device):
     return result
 
 
+# --- 8. the time plan ------------------------------------------------------------------------------------------
+
+# The phases of the table "Time plan of a Run all on a free T4" in docs/colab.md, in its order (a test checks both).
+PHASES = ("downloads", "model loads", "1.1.5 decoding", "1.1.5 scoring", "teacher prefill", "teacher decoding",
+          "fine-tuning", "evaluation", "extra: evaluate parity", "extra: sweeps", "extra: controls",
+          "extra: one more training seed")
+TIME_PLAN_HEADING = "## Time plan of a Run all on a free T4"
+
+
+def time_plan_estimates(text=None):
+    """{phase: estimate} from the time-plan table of docs/colab.md (columns: phase, work, what bounds it,
+    estimate, source), in the table's order; `text`: the page's text (default: read it)."""
+    text = (ROOT / "docs" / "colab.md").read_text() if text is None else text
+    if TIME_PLAN_HEADING not in text:
+        raise ValueError(f"docs/colab.md has no section {TIME_PLAN_HEADING!r}")
+    section = text.split(TIME_PLAN_HEADING, 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and len(cells) == 5 and cells[0] != "phase" and set(cells[0]) - set("- "):
+            rows[cells[0]] = cells[3]
+    return rows
+
+
+def colab_counts(kind_sizes):
+    """The counts of a Run all that the time plan multiplies by: the notebook's colab profile (full sizes), or the
+    tiny profile's (toy sizes, to keep the arithmetic exercised)."""
+    return profiles_table()["tiny"] if kind_sizes is TOY else COLAB
+
+
+def measure_loads(nb, device, sizes):
+    """Seconds of the notebook's load_causal_lm for a GPT-2-shaped model (saved in fp32, loaded in fp16) and a
+    Qwen2.5-1.5B-shaped one (saved in bf16 as on the Hub, loaded in fp16), each from a local folder written just
+    before (so read from the page cache, as right after a download)."""
+    seconds = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for kind, saved in (("gpt2", torch.float32), ("qwen", torch.bfloat16)):
+            torch.manual_seed(0)
+            path = os.path.join(folder, kind)
+            random_model(kind, sizes, device, saved).save_pretrained(path)
+            free_memory()
+            model, seconds[kind] = timed(lambda: nb.load_causal_lm(path, device=device, dtype=torch.float16))
+            del model
+            free_memory()
+    return seconds
+
+
+def measure_decoding_runs(nb, device, sizes, counts):
+    """Seconds of generate_ids for each of 1.1.5's runs (decoding_runs) on a GPT-2-shaped fp16 model, at the
+    profile's decode batch and max_len, every row decoding all max_len tokens (no EOS): {run: seconds}."""
+    torch.manual_seed(0)
+    model = random_model("gpt2", sizes, device, torch.float16)
+    pad = sizes["gpt2"]["vocab_size"] - 1
+    ids, mask = left_padded_batch(counts["decode_batch_size"], sizes["decode_prompt_len"], pad, pad, device)
+    seconds = {}
+    with torch.no_grad():
+        nb.generate_ids(model, ids, mask, 2, "greedy", None, pad)                      # warm-up
+        for run, (method, kwargs) in nb.decoding_runs().items():
+            _, seconds[run] = timed(lambda: nb.generate_ids(model, ids, mask, counts["max_len"], method, None, pad,
+                                                            **kwargs))
+    del model
+    free_memory()
+    return seconds
+
+
+def measure_student_batch(device, sizes, counts):
+    """Seconds of one batch of the student's summaries: a GPT-2-shaped fp32 model (as fine-tuned), the profile's
+    student batch of prompts as long as the teacher's, top-p sampling of exactly student_max_new_tokens tokens."""
+    torch.manual_seed(0)
+    model = random_model("gpt2", sizes, device, torch.float32)
+    pad = sizes["gpt2"]["vocab_size"] - 1
+    ids, mask = left_padded_batch(counts["student_batch_size"], sizes["teacher_prompt_len"], pad, pad, device)
+    n_new = counts["student_max_new_tokens"]
+    settings = dict(do_sample=True, top_p=counts["student_top_p"], top_k=0, pad_token_id=pad, eos_token_id=pad)
+    with torch.no_grad():
+        model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=2, **settings)     # warm-up
+        _, seconds = timed(lambda: model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=n_new,
+                                                  min_new_tokens=n_new, **settings))
+    del model
+    free_memory()
+    return seconds
+
+
+def batches(n, batch_size):
+    """How many batches of at most `batch_size` hold `n` items."""
+    return -(-n // batch_size)
+
+
+def plan_measurements(checks, loads, runs, student_batch_s, counts, sweep_run_count):
+    """{phase: (seconds or None, how)} for every phase of PHASES, from this run's measurements multiplied by the
+    profile's counts (`counts`), or None with the reason a phase is not measured here."""
+    teacher, training = checks["teacher"], checks["training"]
+    n_train, n_eval, tb = counts["n_train_articles"], counts["n_eval_articles"], counts["teacher_batch_size"]
+    teacher_batches = batches(n_train, tb) + batches(n_eval, tb)
+    steps = batches(n_train, counts["train_batch_size"]) * counts["train_epochs"]
+    fine_tune = training["seconds_per_step"] * steps
+    student_batches = batches(n_eval, counts["student_batch_size"])
+    evaluation = 2 * student_batches * student_batch_s                              # before and after
+    decode_batches = batches(counts["n_prompts"] * counts["n_per_prompt"], counts["decode_batch_size"])
+    decoding = sum(runs.values()) * decode_batches
+    sweep_batches = batches(counts["n_prompts"] * counts["sweep_n_per_prompt"], counts["decode_batch_size"])
+    cost_batches = batches(n_eval, tb)           # generation_cost: 2 passes, teacher and student at the teacher's batch
+    teacher_cost_batch = teacher["prefill_seconds"] + counts["student_max_new_tokens"] * teacher["seconds_per_step"]
+    cost = 2 * cost_batches * (teacher_cost_batch + student_batch_s)
+    return {
+        "downloads": (None, "not measured here: the GPU machine has no Hub"),
+        "model loads": (loads["gpt2"] + loads["qwen"],
+                        f"load_causal_lm from a local folder: GPT-2 shape {loads['gpt2']:.1f} s, Qwen2.5-1.5B shape "
+                        f"{loads['qwen']:.1f} s (RoBERTa-large and the fp32 student not included)"),
+        "1.1.5 decoding": (decoding, f"{len(runs)} runs x {decode_batches} batch(es) of {counts['decode_batch_size']} "
+                                     f"x {counts['max_len']} tokens, generate_ids in fp16: "
+                                     + ", ".join(f"{r} {s:.2f} s" for r, s in runs.items())),
+        "1.1.5 scoring": (None, "not measured here: needs GPT-2's and RoBERTa-large's tokenizers (from the Hub)"),
+        "teacher prefill": (teacher["prefill_seconds"] * teacher_batches,
+                            f"{teacher_batches} batches x {teacher['prefill_seconds']:.3f} s "
+                            f"(batch {teacher['batch']}, {teacher['prompt_tokens']} prompt positions)"),
+        "teacher decoding": (teacher["seconds_per_step"] * teacher_batches * counts["teacher_max_new_tokens"],
+                             f"{teacher_batches} batches x {counts['teacher_max_new_tokens']} steps x "
+                             f"{teacher['seconds_per_step'] * 1e3:.1f} ms (batch {teacher['batch']})"),
+        "fine-tuning": (fine_tune, f"{steps} steps x {training['seconds_per_step']:.3f} s"),
+        "evaluation": (evaluation, f"2 x {student_batches} batches x {student_batch_s:.2f} s of student summaries "
+                                   f"(ROUGE not included)"),
+        "extra: evaluate parity": (None, "not measured here: needs pip and the Hub"),
+        "extra: sweeps": (None if sweep_run_count is None else
+                          sum(runs.values()) / len(runs) * sweep_batches * sweep_run_count
+                          * counts["sweep_max_len"] / counts["max_len"],
+                          f"{sweep_run_count} decoding runs x {sweep_batches} batch(es) at the mean 1.1.5 batch's time "
+                          f"per token (scoring not included)"),
+        "extra: controls": (fine_tune + evaluation / 2 + cost,
+                            "one more fine-tuning, one pass of student summaries, generation_cost's 2 passes of "
+                            "teacher and student batches"),
+        "extra: one more training seed": (fine_tune + evaluation, "one more fine-tuning and 2 passes of student "
+                                                                  "summaries (controls off)"),
+    }
+
+
+def check_time_plan(nb, device, sizes, checks, estimates=None):
+    """The time plan's phases (PHASES) with docs/colab.md's estimate beside the time measured here for the counts
+    of the profile (colab with full sizes). ok when the page's table names exactly PHASES, in order, and every
+    measurement ran."""
+    estimates = time_plan_estimates() if estimates is None else estimates
+    counts = colab_counts(sizes)
+    loads = measure_loads(nb, device, sizes)
+    runs = measure_decoding_runs(nb, device, sizes, counts)
+    student_batch_s = measure_student_batch(device, sizes, counts)
+    sweep_run_count = (len(nb.sweep_runs(sizes["gpt2"]["vocab_size"])) + nb.NOISE_SEEDS
+                       if hasattr(nb, "sweep_runs") else None)
+    measured = plan_measurements(checks, loads, runs, student_batch_s, counts, sweep_run_count)
+    phases = [{"phase": phase, "estimate": estimates.get(phase),
+               "measured_s": None if seconds is None else round(seconds, 1), "how": how}
+              for phase, (seconds, how) in ((phase, measured[phase]) for phase in PHASES)]
+    return {"ok": tuple(estimates) == PHASES, "docs_phases": list(estimates), "phases": phases,
+            "counts_of_profile": "tiny" if sizes is TOY else "colab"}
+
+
+def format_seconds(seconds):
+    """'42 s' below two minutes, else '3.5 min'; 'not measured' for None."""
+    if seconds is None:
+        return "not measured"
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def time_plan_table(plan, gpu):
+    """Markdown table of check_time_plan's phases: estimate (T4, docs/colab.md) beside the time measured on `gpu`."""
+    lines = [f"| phase | estimate on a T4 (docs/colab.md, not measured) | measured on {gpu} | how |",
+             "| --- | --- | --- | --- |"]
+    lines += [f"| {p['phase']} | {p['estimate'] or 'NOT IN docs/colab.md'} | {format_seconds(p['measured_s'])} | "
+              f"{p['how']} |" for p in plan["phases"]]
+    return "\n".join(lines)
+
+
 # --- report ----------------------------------------------------------------------------------------------------
 
 def table(results):
@@ -526,9 +714,18 @@ def table(results):
                      f"all-masked row (fp16, bf16, fp32): {k['sdpa_summary']['fully_masked_row']}; "
                      f"padded batch runs: {k['sdpa_summary']['sdpa_with_mask']}; "
                      f"notebook: {k['notebook_choices']}; sheet differences: {k['sheet_differences']}"))
+    if "time_plan" in c:
+        plan = c["time_plan"]
+        rows.append(("time plan (vs docs/colab.md)", plan["ok"],
+                     f"phases of docs/colab.md: {plan['docs_phases']}; counts of the {plan['counts_of_profile']} "
+                     f"profile; table below"))
     lines = [f"machine: {results['machine_line']}; mode {results['mode']}; {results['seconds']} s in all", "",
              "| check | ok | result |", "| --- | --- | --- |"]
     lines += [f"| {name} | {'yes' if ok else 'NO'} | {detail} |" for name, ok, detail in rows]
+    if "time_plan" in c:
+        gpu = results["machine"].get("gpu") or "this CPU (toy sizes)"
+        lines += ["", "Time plan of a Run all, phase by phase (docs/colab.md):", "",
+                  time_plan_table(c["time_plan"], gpu)]
     return "\n".join(lines)
 
 
@@ -548,6 +745,7 @@ def run_checks(toy, skip_pytest=False):
     checks["teacher"] = check_teacher(nb, device, sizes)
     checks["fp16_guard"] = check_fp16_guard(nb, device, sizes)
     checks["gpu_facts"] = check_gpu_facts(nb, device)
+    checks["time_plan"] = check_time_plan(nb, device, sizes, checks)
     return {"mode": "toy (CPU)" if toy else "full (CUDA)", "machine": machine_info(), "machine_line": machine(),
             "sizes": sizes, "checks": checks,
             "ok": all(check["ok"] for check in checks.values()), "seconds": round(time.perf_counter() - began, 1)}

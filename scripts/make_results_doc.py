@@ -220,7 +220,8 @@ BENCHMARKS = (  # results/bench/ file, heading, what it compares
      "stands in for GPT-2). `python bench/bench_decode.py --max-len 50 --repeats 1`."),
     ("teacher_cpu.md", "The teacher's batching",
      "Part 1.2's teacher generation in length-sorted batches, in unsorted batches and one article at a time "
-     "(SmolLM2-135M-Instruct in bf16). `python bench/bench_teacher.py --bf16`."),
+     "(SmolLM2-135M-Instruct in bf16): articles per second and the share of prompt positions that are left padding. "
+     "`python bench/bench_teacher.py --bf16`."),
     ("training_loss_cpu.md", "The fine-tuning loss",
      "`LabelledLossTrainer` (the LM head applied to labelled positions only) against the Trainer's stock loss, "
      "the same loss and gradients. `python bench/bench_training_loss.py --n-examples 32`."),

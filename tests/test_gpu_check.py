@@ -2,7 +2,8 @@
 
 The toy run goes through every check the CUDA run makes (sampler tests in a pytest subprocess, greedy loop vs
 model.generate in fp32 and fp16, topp vs Hugging Face's warper, the notebook's Trainer fine-tuning, fp16 teacher
-generation, the fp16-guard hook) and writes the same JSON. Two more tests show that its checks can fail.
+generation, the fp16-guard hook, the time plan of docs/colab.md) and writes the same JSON. Other tests show that
+its checks can fail, and that the time plan's phases are docs/colab.md's.
 """
 import contextlib
 import io
@@ -17,7 +18,7 @@ import torch
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bench"))
 import gpu_check  # noqa: E402
 
-CHECKS = {"sampler_tests", "greedy", "topp", "samplers", "training", "teacher", "fp16_guard", "gpu_facts"}
+CHECKS = {"sampler_tests", "greedy", "topp", "samplers", "training", "teacher", "fp16_guard", "gpu_facts", "time_plan"}
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +37,10 @@ def test_toy_run_passes_every_check_and_writes_them(toy_run):
     assert set(results["checks"]) == CHECKS
     assert results["mode"] == "toy (CPU)" and results["machine"]["torch"] == torch.__version__
     for row in ("sampler tests", "greedy generate_ids", "topp vs", "samplers vs softmax", "fine-tuning step",
-                "teacher generation", "fp16 guard", "GPU facts"):
+                "teacher generation", "fp16 guard", "GPU facts", "time plan"):
         assert f"| {row}" in printed
+    for phase in gpu_check.PHASES:                        # the time plan's table, phase by phase
+        assert f"\n| {phase} | " in printed
 
 
 def test_toy_run_figures_are_the_ones_each_check_promises(nb, toy_run):
@@ -146,3 +149,58 @@ def test_machine_info_names_native_bf16_not_torchs_default_answer(monkeypatch):
     gpu_sheets.apply("colab-t4", monkeypatch)
     info = machine_info()
     assert info["gpu"] == "Tesla T4" and info["gpu_capability"] == [7, 5] and info["gpu_native_bf16"] is False
+
+
+# --- the time plan: docs/colab.md's table and gpu_check's phases ------------------------------------------------
+
+def test_time_plan_phases_are_those_of_the_docs_table_in_order():
+    """gpu_check prints docs/colab.md's phases, each with the page's estimate: same names, same order."""
+    estimates = gpu_check.time_plan_estimates()
+    assert tuple(estimates) == gpu_check.PHASES
+    assert all(estimates.values()), estimates
+
+
+def test_time_plan_comparison_fails_when_the_docs_rename_a_phase():
+    text = (pathlib.Path(gpu_check.ROOT) / "docs" / "colab.md").read_text()
+    renamed = gpu_check.time_plan_estimates(text.replace("| teacher decoding |", "| teacher generation |"))
+    assert tuple(renamed) != gpu_check.PHASES and "teacher generation" in renamed
+    with pytest.raises(ValueError, match="Time plan"):
+        gpu_check.time_plan_estimates("# a page without the section\n")
+
+
+def test_time_plan_section_says_its_figures_are_not_measured():
+    text = (pathlib.Path(gpu_check.ROOT) / "docs" / "colab.md").read_text()
+    section = text.split(gpu_check.TIME_PLAN_HEADING, 1)[1].split("\n## ", 1)[0]
+    assert gpu_check.TIME_PLAN_HEADING.endswith("T4") and "(estimates, not measured)" in text
+    assert "**not measured**" in section
+
+
+def test_time_plan_rows_state_the_colab_profiles_counts():
+    """The work column of the teacher's and 1.1.5's rows is the arithmetic of the colab profile (batches, steps):
+    a changed profile makes this fail until the table is redone."""
+    from notebook import profiles_table
+    c = profiles_table()["colab"]
+    text = (pathlib.Path(gpu_check.ROOT) / "docs" / "colab.md").read_text()
+    rows = {line.split("|")[1].strip(): line for line in text.split(gpu_check.TIME_PLAN_HEADING, 1)[1].splitlines()
+            if line.startswith("| ")}
+    n_train, n_eval, batch = c["n_train_articles"], c["n_eval_articles"], c["teacher_batch_size"]
+    teacher_batches = -(-n_train // batch) + -(-n_eval // batch)
+    steps = teacher_batches * c["teacher_max_new_tokens"]
+    assert f"{teacher_batches} batches of {batch} " in rows["teacher decoding"]
+    assert f"at most {steps:,} steps" in rows["teacher decoding"] and f"{steps:,} steps x" in rows["teacher decoding"]
+    assert f"{n_train:,} training and {n_eval} held-out articles" in rows["teacher prefill"]
+    assert f"at most {c['article_max_tokens']} article tokens" in rows["teacher prefill"]
+    decode_steps = 5 * c["max_len"] * -(-c["n_prompts"] * c["n_per_prompt"] // c["decode_batch_size"])
+    assert f"at batch {c['decode_batch_size']}" in rows["1.1.5 decoding"]
+    assert f"{decode_steps} steps of GPT-2" in rows["1.1.5 decoding"]
+    optimizer_steps = -(-n_train // c["train_batch_size"]) * c["train_epochs"]
+    assert f"{optimizer_steps} optimizer steps" in rows["fine-tuning"]
+    assert f"batch {c['train_batch_size']} (2 x {c['train_device_batch_size']} accumulated)" in rows["fine-tuning"]
+
+
+def test_toy_run_time_plan_measures_each_phase_it_can(toy_run):
+    plan = toy_run[1]["checks"]["time_plan"]
+    assert plan["ok"] and [p["phase"] for p in plan["phases"]] == list(gpu_check.PHASES)
+    unmeasured = {p["phase"] for p in plan["phases"] if p["measured_s"] is None}
+    assert unmeasured == {"downloads", "1.1.5 scoring", "extra: evaluate parity"}
+    assert all(p["estimate"] for p in plan["phases"])
