@@ -10,6 +10,9 @@
 #               run so that make run stays within 25 minutes on 2 cores
 # make bench    the benchmarks against Hugging Face's implementations, tables in results/bench/
 # make submission  write submission/CSE447_Assignment6.ipynb, the notebook without its extra cells, for Gradescope
+# make handout  write dist/student/CSE447_Assignment6.ipynb, the students' notebook (graded bodies stubbed, no extras)
+# make autograder  write dist/autograder.zip, the Gradescope autograder (docs/grading.md)
+# make grade SUBMISSIONS=<folder>  grade every .ipynb in a folder: <folder>/grades.csv and a results.json per notebook
 # make writeup  rebuild the write-up fragments from results/ and build writeup.pdf
 # make mutants  the mutation check (tests/mutants.py): each listed wrong version of the notebook or a script must make
 #               the tests it names fail; writes results/mutants.md (not part of make test: it runs tests per mutant)
@@ -135,6 +138,18 @@ bench: setup
 submission: setup
 	$(PY) scripts/make_submission.py CSE447_Assignment6.ipynb submission/CSE447_Assignment6.ipynb
 
+# The course staff's side (docs/grading.md): the handout, the Gradescope autograder, grading a folder locally. The
+# grader uses .venv's packages.
+handout: setup
+	$(PY) -m grading.handout CSE447_Assignment6.ipynb dist/student/CSE447_Assignment6.ipynb
+
+autograder: setup
+	$(PY) -m grading.autograder dist/autograder.zip
+
+grade: setup
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of .ipynb files>" >&2; exit 1; }
+	$(PY) -m grading.grader --folder "$(SUBMISSIONS)"
+
 mutants: setup
 	$(PY) tests/mutants.py
 
@@ -142,4 +157,5 @@ writeup:
 	python3 scripts/make_writeup.py $(if $(WRITEUP_PROFILE),--profile $(WRITEUP_PROFILE))
 	latexmk -pdf -interaction=nonstopmode -halt-on-error writeup.tex
 
-.PHONY: setup test test-compat test-colab run sweeps rerun-seeds bench submission writeup mutants
+.PHONY: setup test test-compat test-colab run sweeps rerun-seeds bench submission handout autograder grade writeup \
+	mutants
