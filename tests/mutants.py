@@ -51,6 +51,7 @@ METRICS = ("tests/test_metrics.py",)
 KD = ("tests/test_distillation.py", "tests/test_bad_input.py", "tests/test_colab_path.py")
 WRITEUP = ("tests/test_writeup.py", "-k", "not tiny_run and not builds")
 REGENERATE = ((".venv/bin/python", "scripts/make_writeup.py"),)
+GRADING = ("tests/test_grading.py",)
 
 MUTANTS = [
     # --- 1.1.1-1.1.4 the samplers ----------------------------------------------------------------------------------
@@ -144,6 +145,15 @@ MUTANTS = [
            NOTEBOOK, "rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)",
            "rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=False)",
            ("tests/test_distillation.py", "-k", "rouge")),
+    # --- the course staff's grader (grading/grader.py) ----------------------------------------------------------------
+    Mutant("grader-tv-bound-doubled", "the grader's TV bound is twice the stated one (wrong samplers pass)",
+           "grading/grader.py",
+           "    return math.sqrt((cells_with_mass * math.log(2) + math.log(comparisons / alpha)) / (2 * draws))",
+           "    return 2 * math.sqrt((cells_with_mass * math.log(2) + math.log(comparisons / alpha)) / (2 * draws))",
+           GRADING),
+    Mutant("grader-ignores-tokens-outside-v", "the grader does not count drawn tokens outside [0, V)",
+           "grading/grader.py", "tv = 0.5 * (float((f - q).abs().sum()) + outside / len(tokens))",
+           "tv = 0.5 * float((f - q).abs().sum())", GRADING),
     # --- the write-up's map (scripts/make_writeup.py, fragments regenerated) ----------------------------------------
     Mutant("writeup-temperature-shows-p", "\\DecT shows the top-p setting (its neighbour in decoding.json)",
            "scripts/make_writeup.py", "((\"t\", \"DecT\", \"g\"),", "((\"p\", \"DecT\", \"g\"),", WRITEUP,

@@ -281,3 +281,19 @@ def test_exact_distributions_admit_every_tie_rule():
     assert len(grader.exact(rows["A"], "topk", 20)) == len(grader.exact(rows["A"], "topp", 0.7)) == 1
     everything = grader.exact(rows["C"], "topk", 20)[2][1]
     assert int((everything > 0).sum()) == 23
+
+
+def test_draws_outside_the_vocabulary_count_against_a_sampler():
+    """Counts proportional to row A's exact distribution pass compare(); the same counts with 3% more draws outside
+    [0, V) (-1 and V) fail: the outside mass is missing from the in-range frequencies and counts once more as drawn
+    where the exact distribution has nothing, so TV = (0.03 + 0.03) / 2 = 0.03 against the bound 0.023 (counted only
+    the first way it would be 0.015, a pass)."""
+    import numpy as np
+    row = grader.check_rows()["A"]
+    _, probs, _ = grader.exact(row, "sample", None)[0]
+    counts = np.round(probs.numpy() * grader.DRAWS * 0.97).astype(int)
+    inside = np.repeat(np.arange(grader.V), counts)
+    assert grader.compare(inside, row, "sample", None)[0]
+    outside = grader.DRAWS - len(inside)
+    tokens = np.concatenate([inside, np.full(outside // 2, -1), np.full(outside - outside // 2, grader.V)])
+    assert not grader.compare(tokens, row, "sample", None)[0]
