@@ -128,7 +128,7 @@ BENCH_MALLOC := MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=429496729
 bench: setup
 	$(PY) scripts/make_offline_models.py models/offline
 	mkdir -p results/bench
-	$(BENCH_MALLOC) $(PY) bench/bench_samplers.py --out results/bench/samplers_cpu.md
+	$(BENCH_MALLOC) $(PY) bench/bench_samplers.py --repeats 3 --out results/bench/samplers_cpu.md
 	$(PY) bench/bench_decode.py --max-len 50 --repeats 1 | tee results/bench/decode_cpu.md
 	$(PY) bench/bench_teacher.py --bf16 | tee results/bench/teacher_cpu.md
 	$(PY) bench/bench_training_loss.py --n-examples 32 | tee results/bench/training_loss_cpu.md

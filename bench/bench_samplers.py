@@ -7,7 +7,7 @@ sweep's 0-1 (plus 0.95, 0.99). The last line says whether ours is no slower than
 and HF's warpers + softmax + multinomial, as ratios measured in this one process. `make bench` runs it with glibc's
 malloc keeping freed memory (BENCH_MALLOC in the Makefile), so that page faults on fresh tensors do not swamp the work.
 
-    python bench/bench_samplers.py --out results/bench/samplers_cpu.md
+    python bench/bench_samplers.py --repeats 3 --out results/bench/samplers_cpu.md   # as make bench runs it
     python bench/bench_samplers.py --quick     # fewer settings and repeats
 """
 import argparse

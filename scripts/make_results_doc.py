@@ -212,8 +212,9 @@ BENCHMARKS = (  # results/bench/ file, heading, what it compares
      "Every sampler against one bare `torch.softmax` on the same logits and against Hugging Face's warpers "
      "(`TemperatureLogitsWarper`, `TopKLogitsWarper`, `TopPLogitsWarper`, then softmax and `torch.multinomial`), "
      "over every t, k and p the notebook uses, on LM-shaped (Zipf-like) logits of GPT-2's and Qwen2.5's vocabulary "
-     "sizes in fp32, fp16 and bf16. `make bench` runs `python bench/bench_samplers.py --out "
-     "results/bench/samplers_cpu.md` with glibc's malloc keeping freed memory (as PyTorch's CUDA allocator does), "
+     "sizes in fp32, fp16 and bf16; the table's last line says whether ours is no slower than Hugging Face's in "
+     "every cell. `make bench` runs `python bench/bench_samplers.py --repeats 3 --out "
+     "results/bench/samplers_cpu.md` (best of 3 interleaved rounds) with glibc's malloc keeping freed memory (as PyTorch's CUDA allocator does), "
      "so that page faults on fresh tensors do not swamp the timings."),
     ("decode_cpu.md", "The decoding loop",
      "`decode`'s KV-cached loop against `model.generate` with the same method, batch and length (SmolLM2-135M "
