@@ -46,14 +46,16 @@ def interval(pair, fmt, scale=1.0):
 
 
 def provenance(run):
-    """One sentence naming the command, commit, machine and wall time of a run.json."""
+    """One sentence naming the command, commit, machine and wall time of a run.json, then its note if it has one
+    (what else ran on the machine, for instance: a run.json's "note" is written by hand)."""
     if run is None:
         return "How these were made was not recorded."
     m = run["machine"]
     commit = (run["commit"] or "unknown")[:7] + (" with local changes" if run["dirty"] else "")
     return (f"Made by `{run['command']}` at commit `{commit}` on {m['arch']}, {m['cpu']}, {m['cores']} cores, "
             f"{m['memory_gb']} GB, no GPU, in {run['seconds'] / 60:.1f} min (load average at the end: "
-            f"{', '.join(map(str, m['load_average_at_end'] or []))}).")
+            f"{', '.join(map(str, m['load_average_at_end'] or []))})."
+            + (f" {run['note']}" if run.get("note") else ""))
 
 
 def decoding_section(dec, run):

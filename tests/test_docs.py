@@ -119,3 +119,13 @@ def test_no_tracked_file_speaks_of_how_it_was_made():
     found = [f"{name}:{lineno}: {words!r} ({why})" for name, text in _tracked_text_files()
              if name != "tests/test_docs.py" for lineno, words, why in process_words(text)]
     assert not found, "\n".join(found[:40])
+
+
+def test_provenance_shows_a_runs_note_after_its_sentence():
+    doc = load_script("make_results_doc")
+    run = {"command": "make run", "commit": "0123456789abcdef", "dirty": [], "seconds": 600.0,
+           "machine": {"arch": "x86_64", "cpu": "AMD EPYC", "cores": 2, "memory_gb": 25.3,
+                       "load_average_at_end": [1.0, 1.1, 1.2]}}
+    plain = doc.provenance(run)
+    assert plain.startswith("Made by `make run` at commit `0123456`") and plain.endswith("1.0, 1.1, 1.2).")
+    assert doc.provenance({**run, "note": "Other jobs ran beside it."}) == plain + " Other jobs ran beside it."
