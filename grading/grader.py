@@ -398,11 +398,19 @@ def _shown(value, limit=300):
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+def _call(s, answers, what="3 articles"):
+    """The header of the one call made to s's function; None, with all its points lost, if the call raised."""
+    header, _ = answers[f"{s.name}/call"]
+    if "error" in header:
+        s.add(0, POINTS[s.name], f"calling it on {what} raised {header['error']}")
+        return None
+    return header
+
+
 def grade_student_prepare(answers, tokenizers):
     s = Score("prepare_articles_for_student_model")
-    header, _ = answers["prepare_articles_for_student_model/call"]
-    if "error" in header:
-        s.add(0, 1, f"calling it on 3 articles raised {header['error']}")
+    header = _call(s, answers)
+    if header is None:
         return s
     value = header["value"]
     ids, mask = _rows(_field(value, "input_ids")), _rows(_field(value, "attention_mask"))
@@ -453,9 +461,8 @@ def _own_prompt_rows(own, tokenizer):
 
 def grade_summarize(name, answers, tokenizers, which):
     s = Score(name)
-    header, _ = answers[f"{name}/call"]
-    if "error" in header:
-        s.add(0, POINTS[name], f"calling it on 3 articles raised {header['error']}")
+    header = _call(s, answers)
+    if header is None:
         return s
     tokenizer = tiny.load_tokenizer(tokenizers, which)
     rows = _generate_rows(header["generate_calls"])
@@ -512,9 +519,8 @@ def teacher_prompts():
 def grade_teacher_prepare(answers, tokenizers):
     import re
     s = Score("prepare_articles_teacher")
-    header, _ = answers["prepare_articles_teacher/call"]
-    if "error" in header:
-        s.add(0, 1, f"calling it on 3 articles raised {header['error']}")
+    header = _call(s, answers)
+    if header is None:
         return s
     tokenizer = tiny.load_tokenizer(tokenizers, "teacher")
     value = header["value"]
@@ -548,9 +554,8 @@ def grade_teacher_prepare(answers, tokenizers):
 
 def grade_distill(answers, tokenizers):
     s = Score("prepare_data_for_distillation")
-    header, _ = answers["prepare_data_for_distillation/call"]
-    if "error" in header:
-        s.add(0, 2.5, f"calling it on 3 articles and summaries raised {header['error']}")
+    header = _call(s, answers, "3 articles and summaries")
+    if header is None:
         return s
     value = header["value"]
     examples = None
